@@ -1,0 +1,35 @@
+# Two commands a learner or CI needs; everything else is their building blocks.
+#   make lab   - set up .venv and open the tutorial in JupyterLab
+#   make test  - set up .venv (and Chromium for the browser test) and run every test
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+READY  := $(VENV)/.ready-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: lab test setup browser bench clean
+
+$(READY): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("tokenkit needs Python 3.10 or newer; this is " + sys.version.split()[0] + ". Run: make PYTHON=python3.12 ...") if sys.version_info < (3, 10) else None'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@rm -f $(VENV)/.ready-*
+	@touch $@
+
+setup: $(READY)
+
+lab: $(READY)
+	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+
+browser:
+	@bash scripts/ensure-chromium.sh
+
+test: $(READY) browser
+	$(BIN)/python -m pytest
+
+bench: $(READY)
+	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache tests/artifacts

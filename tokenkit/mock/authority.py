@@ -1,0 +1,202 @@
+"""The mock's authorization server: it issues RS256 access tokens and checks them.
+
+Checking is done the way a careful resource server does it, and each failure is named
+precisely, because the point of the mock is that a learner can see *why* a token was
+refused: only RS256 with a known ``kid`` (no ``alg: none``, no HS256 signed with the
+public key), then signature, issuer, audience, and time claims against the mock's own
+clock with a small leeway, then revocation.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import jwt
+
+from .clients import DemoClient
+from .clock import Clock
+from .errors import ApiError, invalid_token
+from .keys import SigningKey
+from .settings import API_AUDIENCE, Settings
+from .store import RefreshTokenStore, RevocationList
+
+ALGORITHM = "RS256"
+REQUIRED_CLAIMS = ("iss", "sub", "aud", "exp", "iat", "nbf", "jti", "scope", "client_id")
+
+
+def _utc(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a verified access token speaks for."""
+
+    claims: dict[str, Any]
+    client: DemoClient
+
+    @property
+    def sub(self) -> str:
+        return str(self.claims["sub"])
+
+    @property
+    def jti(self) -> str:
+        return str(self.claims["jti"])
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        return tuple(str(self.claims.get("scope", "")).split())
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    access_token: str
+    claims: dict[str, Any]
+    refresh_token: str | None
+
+
+class Authority:
+    """Issues and verifies tokens for one mock server."""
+
+    def __init__(self, settings: Settings, clients: dict[str, DemoClient], clock: Clock) -> None:
+        self.settings = settings
+        self.clients = clients
+        self.clock = clock
+        self.key = SigningKey.generate()
+        self.refresh_tokens = RefreshTokenStore()
+        self.revoked = RevocationList()
+
+    # -- issuing ---------------------------------------------------------------------
+
+    def issue(self, client: DemoClient, scope: str, audience: str, issuer: str, family: str | None = None) -> IssuedTokens:
+        now = int(self.clock.now())
+        claims = {
+            "iss": issuer,
+            "sub": client.client_id,
+            "aud": audience,
+            "iat": now,
+            "nbf": now,
+            "exp": now + client.token_lifetime,
+            "jti": secrets.token_urlsafe(12),
+            "scope": scope,
+            "client_id": client.client_id,
+        }
+        headers = {"kid": self.key.kid, "typ": "at+jwt"}  # RFC 9068 access-token type
+        access_token = jwt.encode(claims, self.key.private_key, algorithm=ALGORITHM, headers=headers)
+        refresh_token = None
+        if client.refresh_tokens:
+            refresh_token = self.refresh_tokens.issue(
+                client.client_id, scope, audience, now + self.settings.refresh_token_lifetime, family
+            )
+        return IssuedTokens(access_token, claims, refresh_token)
+
+    # -- verifying -------------------------------------------------------------------
+
+    def verify(self, token: str, issuer: str) -> Principal:
+        """Check ``token`` completely, or raise an ``invalid_token`` refusal naming the cause."""
+        claims = self._verified_claims(token, issuer)
+        now = self.clock.now()
+        leeway = self.settings.leeway
+        if claims["exp"] + leeway <= now:
+            ago = int(now - claims["exp"])
+            raise invalid_token(
+                f"The access token expired {ago} s ago (exp {_utc(claims['exp'])}).",
+                "Tokens are short-lived on purpose: get a new one (or use your refresh token) and retry.",
+            )
+        if claims["nbf"] - leeway > now:
+            raise invalid_token(
+                f"The access token is not valid until {_utc(claims['nbf'])} (nbf); this server's time is {_utc(now)}.",
+                "Check the clock of the machine that issued the token.",
+            )
+        if self.revoked.is_revoked(str(claims["jti"])):
+            raise invalid_token(
+                "The access token was revoked (POST /oauth/revoke) and is refused everywhere.",
+                "Get a new token; a revoked one never works again.",
+            )
+        client = self.clients.get(str(claims["client_id"]))
+        if client is None:
+            raise invalid_token("The token names a client this server does not know.", "Get a token from this server.")
+        return Principal(claims, client)
+
+    def _verified_claims(self, token: str, issuer: str) -> dict[str, Any]:
+        parts = token.split(".")
+        if len(parts) != 3:
+            raise invalid_token(
+                f"The access token is malformed: a JWT has 3 base64url parts separated by dots, this one has {len(parts)}.",
+                "Send the access_token value exactly as the token endpoint returned it, nothing added or cut.",
+            )
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.DecodeError:
+            raise invalid_token(
+                "The access token is malformed: its header is not base64url-encoded JSON.",
+                "Send the access_token value exactly as the token endpoint returned it.",
+            ) from None
+        alg = header.get("alg")
+        if alg != ALGORITHM:
+            raise invalid_token(
+                f"The token's algorithm {alg!r} is not allowed; this API accepts RS256 only.",
+                "Servers must never trust the alg a token names (alg none, or HS256 signed with the public key, are classic attacks).",
+            )
+        if header.get("kid") != self.key.kid:
+            raise invalid_token(
+                "The token was signed with an unknown key (its kid is not in this server's JWKS).",
+                "Was it issued by another server, or by an earlier run of this mock? Get a new token from this one.",
+            )
+        try:
+            return jwt.decode(
+                token,
+                self.key.public_key,
+                algorithms=[ALGORITHM],
+                audience=API_AUDIENCE,
+                issuer=issuer,
+                # Time claims are checked against the mock's movable clock, below.
+                options={"verify_exp": False, "verify_nbf": False, "verify_iat": False, "require": list(REQUIRED_CLAIMS)},
+            )
+        except jwt.InvalidSignatureError:
+            raise invalid_token(
+                "The token's signature does not match: it was changed after signing, or signed by someone else.",
+                "Never edit a token; get a new one from POST /oauth/token.",
+            ) from None
+        except jwt.InvalidAudienceError:
+            raise invalid_token(
+                f"The token is for another audience; this API is '{API_AUDIENCE}'.",
+                "Ask the token endpoint for this API's audience (or leave audience out for the default).",
+            ) from None
+        except jwt.InvalidIssuerError:
+            raise invalid_token(
+                f"The token was issued by another issuer; this API trusts '{issuer}'.",
+                "Get the token from this server's /oauth/token, using the same base URL as your API calls.",
+            ) from None
+        except jwt.MissingRequiredClaimError as exc:
+            raise invalid_token(
+                f"The token lacks the required claim '{exc.claim}'.",
+                "Use an access token from this server, not an ID token or a hand-made JWT.",
+            ) from None
+        except jwt.InvalidTokenError:
+            raise invalid_token(
+                "The access token is malformed: its parts are not valid base64url JSON and signature.",
+                "Send the access_token value exactly as the token endpoint returned it.",
+            ) from None
+
+    # -- introspection (RFC 7662) ------------------------------------------------------
+
+    def introspect(self, token: str, issuer: str) -> dict[str, Any]:
+        try:
+            principal = self.verify(token, issuer)
+        except ApiError:
+            grant = self.refresh_tokens.lookup(token)
+            if grant is None or grant.used or grant.revoked or grant.expires_at <= self.clock.now():
+                return {"active": False}
+            return {
+                "active": True,
+                "token_type": "refresh_token",
+                "client_id": grant.client_id,
+                "scope": grant.scope,
+                "aud": grant.audience,
+                "exp": int(grant.expires_at),
+            }
+        return {"active": True, "token_type": "Bearer", **principal.claims}

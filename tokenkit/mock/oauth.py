@@ -1,0 +1,297 @@
+"""The authorization server's endpoints: token (RFC 6749), revocation (RFC 7009),
+introspection (RFC 7662) and discovery (RFC 8414 / OpenID Connect Discovery).
+
+Any standard OAuth2 client library must get a token here unchanged, so parameters are
+read exactly as RFC 6749 says (form-encoded body, client auth by HTTP Basic with
+form-encoded id and secret, or in the body). JSON bodies are accepted as well, because
+many vendors document them and learners copy those snippets.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+from typing import Any
+from urllib.parse import parse_qsl, unquote_plus
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from .clients import DemoClient
+from .errors import ApiError, oauth_error
+from .settings import API_AUDIENCE, OTHER_AUDIENCE
+
+router = APIRouter(tags=["OAuth2 authorization server"])
+
+MAX_BODY_BYTES = 16 * 1024
+KNOWN_AUDIENCES = (API_AUDIENCE, OTHER_AUDIENCE)
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+_CLIENT_PARAMS = {"grant_type", "client_id", "client_secret", "scope", "audience", "refresh_token", "token"}
+
+
+def issuer_for(request: Request) -> str:
+    """The issuer this server speaks as: configured, or this request's own base URL."""
+    configured = request.app.state.mock.settings.issuer
+    return configured or str(request.base_url).rstrip("/")
+
+
+async def read_params(request: Request) -> dict[str, str]:
+    """The request's parameters from a form or JSON body, refusing anything ambiguous."""
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise oauth_error("invalid_request", "The request body is too large.", "Token requests are a few hundred bytes.")
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    pairs: list[tuple[str, Any]]
+    if not raw:
+        pairs = []
+    elif content_type == "application/x-www-form-urlencoded":
+        try:
+            pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+        except UnicodeDecodeError:
+            raise oauth_error("invalid_request", "The form body is not UTF-8.", "Let your HTTP library encode the form (requests: data={...}).") from None
+    elif content_type == "application/json":
+        try:
+            document = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise oauth_error("invalid_request", "The body says application/json but is not valid JSON.", "Let your HTTP library encode it (requests: json={...}).") from None
+        if not isinstance(document, dict):
+            raise oauth_error("invalid_request", "The JSON body must be an object of parameters.", 'Send {"grant_type": "client_credentials", ...}.')
+        pairs = list(document.items())
+    else:
+        raise oauth_error(
+            "invalid_request",
+            f"Content-Type '{content_type or '(none)'}' is not accepted here.",
+            "Send application/x-www-form-urlencoded (requests: data={...}, the OAuth2 standard) or application/json (json={...}).",
+        )
+    params: dict[str, str] = {}
+    for name, value in pairs:
+        if name in params:
+            raise oauth_error("invalid_request", f"The parameter '{name}' was sent more than once.", "Send each parameter once (RFC 6749 section 3.2).")
+        if not isinstance(value, str):
+            raise oauth_error("invalid_request", f"The parameter '{name}' must be a string.", 'Scopes are one space-separated string, e.g. "data:read notes:read".')
+        params[name] = value
+    in_query = sorted(_CLIENT_PARAMS & set(request.query_params))
+    if in_query:
+        raise oauth_error(
+            "invalid_request",
+            f"{', '.join(in_query)} came in the URL query string; this endpoint reads parameters from the request body.",
+            "Move them into the body (requests: data={...} not params={...}); URLs end up in logs, secrets must not.",
+        )
+    return params
+
+
+def _basic_credentials(request: Request) -> tuple[str, str] | None:
+    """Client id and secret from an HTTP Basic header (RFC 6749 §2.3.1: each form-urlencoded first)."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        raise oauth_error(
+            "invalid_request",
+            f"The token endpoint takes client credentials, but an Authorization '{scheme}' header came.",
+            "Authenticate the client with HTTP Basic (client_id:client_secret) or client_id and client_secret in the body.",
+        )
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise oauth_error("invalid_client", "The Basic credentials are not valid base64 of 'client_id:client_secret'.", "Let your HTTP library build the header (requests: auth=(client_id, client_secret)).", basic_used=True) from None
+    client_id, colon, client_secret = decoded.partition(":")
+    if not colon:
+        raise oauth_error("invalid_client", "The Basic credentials have no ':' between client_id and client_secret.", "Let your HTTP library build the header (requests: auth=(client_id, client_secret)).", basic_used=True)
+    return unquote_plus(client_id), unquote_plus(client_secret)
+
+
+def authenticate_client(request: Request, params: dict[str, str]) -> DemoClient:
+    """The client making the request, authenticated by exactly one method."""
+    clients: dict[str, DemoClient] = request.app.state.mock.clients
+    basic = _basic_credentials(request)
+    body_id, body_secret = params.get("client_id"), params.get("client_secret")
+    if basic is not None:
+        if body_secret is not None:
+            raise oauth_error("invalid_request", "The client authenticated twice: HTTP Basic and client_secret in the body.", "Use exactly one of the two methods (RFC 6749 section 2.3).")
+        if body_id is not None and body_id != basic[0]:
+            raise oauth_error("invalid_request", "client_id in the body differs from the one in the Basic header.", "Send the same client_id, or leave it out of the body.")
+        client_id, client_secret = basic
+    elif body_secret is not None:
+        if not body_id:
+            raise oauth_error("invalid_request", "client_secret came without client_id.", "Send both client_id and client_secret.")
+        client_id, client_secret = body_id, body_secret
+    elif body_id:
+        raise oauth_error("invalid_client", f"client_id '{body_id}' came without a client_secret.", "Confidential clients must authenticate: add client_secret, or use HTTP Basic.")
+    else:
+        raise oauth_error("invalid_client", "No client credentials came.", "Send client_id and client_secret, by HTTP Basic or in the body.")
+
+    client = clients.get(client_id)
+    # Compare against something even for an unknown client, so timing tells nothing.
+    expected = client.client_secret if client is not None else "x" * 32
+    secret_ok = hmac.compare_digest(client_secret.encode(), expected.encode())
+    if client is None:
+        raise oauth_error(
+            "invalid_client",
+            f"Unknown client_id '{client_id[:64]}'. The demo clients are: {', '.join(sorted(clients))}.",
+            "Check the client_id for typos and stray spaces.",
+            basic_used=basic is not None,
+        )
+    if not secret_ok:
+        raise oauth_error(
+            "invalid_client",
+            f"The client_secret is wrong for client '{client_id}'.",
+            "Check for stray spaces or a secret copied from another client; secrets change when the mock restarts unless it has a seed.",
+            basic_used=basic is not None,
+        )
+    return client
+
+
+def _granted_scope(requested: str | None, allowed: tuple[str, ...], what: str) -> str:
+    if requested is None or not requested.strip():
+        return " ".join(allowed)
+    wanted = requested.split()
+    refused = [scope for scope in wanted if scope not in allowed]
+    if refused:
+        raise oauth_error(
+            "invalid_scope",
+            f"{what} may not have scope {', '.join(refused)}; it may have: {' '.join(allowed)}.",
+            "Ask only for scopes the client is registered for, or use a client that has them.",
+        )
+    return " ".join(dict.fromkeys(wanted))
+
+
+def _token_response(request: Request, client: DemoClient, scope: str, audience: str, family: str | None = None) -> JSONResponse:
+    mock = request.app.state.mock
+    issued = mock.authority.issue(client, scope, audience, issuer_for(request), family)
+    body: dict[str, Any] = {
+        "access_token": issued.access_token,
+        "token_type": "Bearer",
+        "expires_in": client.token_lifetime,
+        "scope": scope,
+    }
+    if issued.refresh_token is not None:
+        body["refresh_token"] = issued.refresh_token
+    request.state.client_id = client.client_id
+    return JSONResponse(body, headers=NO_STORE)
+
+
+@router.post("/oauth/token", summary="Get an access token (client_credentials or refresh_token grant)")
+async def token(request: Request) -> Response:
+    params = await read_params(request)
+    grant_type = params.get("grant_type")
+    if not grant_type:
+        raise oauth_error("invalid_request", "grant_type is missing.", "For a machine-to-machine token send grant_type=client_credentials.")
+    client = authenticate_client(request, params)
+    if grant_type == "client_credentials":
+        audience = params.get("audience") or API_AUDIENCE
+        if audience not in KNOWN_AUDIENCES:
+            raise oauth_error("invalid_request", f"Unknown audience '{audience[:100]}'; known: {', '.join(KNOWN_AUDIENCES)}.", "Leave audience out to get a token for this API.")
+        scope = _granted_scope(params.get("scope"), client.scopes, f"Client '{client.client_id}'")
+        return _token_response(request, client, scope, audience)
+    if grant_type == "refresh_token":
+        return _refresh(request, client, params)
+    if grant_type in {"authorization_code", "password", "implicit", "urn:ietf:params:oauth:grant-type:device_code"}:
+        raise oauth_error(
+            "unsupported_grant_type",
+            f"grant_type '{grant_type}' is not supported by this server; it supports client_credentials and refresh_token.",
+            "Those grants involve a user and a browser (see lesson 02); a script talking to an API uses client_credentials.",
+        )
+    raise oauth_error("unsupported_grant_type", f"Unknown grant_type '{grant_type[:64]}'.", "Use client_credentials, or refresh_token with a refresh token you were given.")
+
+
+def _refresh(request: Request, client: DemoClient, params: dict[str, str]) -> Response:
+    mock = request.app.state.mock
+    if not client.refresh_tokens:
+        raise oauth_error("unauthorized_client", f"Client '{client.client_id}' is not allowed the refresh_token grant.", "Get a new token with grant_type=client_credentials instead.")
+    refresh_token = params.get("refresh_token")
+    if not refresh_token:
+        raise oauth_error("invalid_request", "refresh_token is missing.", "Send the refresh_token from your last token answer.")
+    grant, why = mock.authority.refresh_tokens.redeem(refresh_token, client.client_id, mock.clock.now())
+    if grant is None:
+        descriptions = {
+            "unknown": ("This refresh token is unknown to this server.", "Was it issued by an earlier run of the mock? Get a new token with client_credentials."),
+            "other_client": ("This refresh token was issued to another client.", "Refresh with the client that received it."),
+            "revoked": ("This refresh token was revoked.", "Get a new token with client_credentials."),
+            "reused": (
+                "This refresh token was already used. Refresh tokens rotate: each works once and the answer brings a new one. "
+                "Reuse looks like theft, so every token of this family is now revoked.",
+                "Always store the newest refresh_token from each answer; get a fresh token with client_credentials now.",
+            ),
+            "expired": ("This refresh token has expired.", "Get a new token with client_credentials."),
+        }
+        description, hint = descriptions[why]
+        raise oauth_error("invalid_grant", description, hint)
+    scope = _granted_scope(params.get("scope"), tuple(grant.scope.split()), "A token refreshed from this grant")
+    return _token_response(request, client, scope, grant.audience, family=grant.family)
+
+
+@router.post("/oauth/revoke", summary="Revoke an access or refresh token (RFC 7009)")
+async def revoke(request: Request) -> Response:
+    mock = request.app.state.mock
+    params = await read_params(request)
+    client = authenticate_client(request, params)
+    token_value = params.get("token")
+    if not token_value:
+        raise oauth_error("invalid_request", "token is missing.", "Send token=<the access or refresh token to revoke>.")
+    grant = mock.authority.refresh_tokens.lookup(token_value)
+    if grant is not None:
+        if grant.client_id != client.client_id:
+            raise oauth_error("invalid_request", "This refresh token belongs to another client.", "A client may revoke only its own tokens.")
+        mock.authority.refresh_tokens.revoke(token_value)
+        return Response(status_code=200, headers=NO_STORE)
+    try:
+        principal = mock.authority.verify(token_value, issuer_for(request))
+    except ApiError:
+        # RFC 7009 §2.2: an invalid or already expired token is not an error.
+        return Response(status_code=200, headers=NO_STORE)
+    if principal.client.client_id != client.client_id:
+        raise oauth_error("invalid_request", "This access token belongs to another client.", "A client may revoke only its own tokens.")
+    mock.authority.revoked.revoke(principal.jti, float(principal.claims["exp"]))
+    return Response(status_code=200, headers=NO_STORE)
+
+
+@router.post("/oauth/introspect", summary="Is this token active? (RFC 7662)")
+async def introspect(request: Request) -> Response:
+    mock = request.app.state.mock
+    params = await read_params(request)
+    authenticate_client(request, params)
+    token_value = params.get("token")
+    if not token_value:
+        raise oauth_error("invalid_request", "token is missing.", "Send token=<the token to inspect>.")
+    return JSONResponse(mock.authority.introspect(token_value, issuer_for(request)), headers=NO_STORE)
+
+
+def _metadata(request: Request) -> dict[str, Any]:
+    issuer = issuer_for(request)
+    clients: dict[str, DemoClient] = request.app.state.mock.clients
+    scopes = sorted({scope for client in clients.values() for scope in client.scopes})
+    return {
+        "issuer": issuer,
+        "token_endpoint": f"{issuer}/oauth/token",
+        "jwks_uri": f"{issuer}/.well-known/jwks.json",
+        "revocation_endpoint": f"{issuer}/oauth/revoke",
+        "introspection_endpoint": f"{issuer}/oauth/introspect",
+        "grant_types_supported": ["client_credentials", "refresh_token"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "scopes_supported": scopes,
+        "response_types_supported": ["token"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
+    }
+
+
+@router.get("/.well-known/openid-configuration", summary="OpenID Connect discovery document")
+async def openid_configuration(request: Request) -> dict[str, Any]:
+    return _metadata(request)
+
+
+@router.get("/.well-known/oauth-authorization-server", summary="OAuth 2.0 authorization server metadata (RFC 8414)")
+async def oauth_metadata(request: Request) -> dict[str, Any]:
+    return _metadata(request)
+
+
+@router.get("/.well-known/jwks.json", summary="The public keys that verify this server's tokens")
+async def jwks(request: Request) -> dict[str, Any]:
+    return request.app.state.mock.authority.key.jwks()

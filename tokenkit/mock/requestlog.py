@@ -1,0 +1,108 @@
+"""A log of the last exchanges, for a lesson to show what the server saw.
+
+It is a pure ASGI middleware (cheaper than Starlette's BaseHTTPMiddleware on every
+request) that records method, path, status, the credential form seen and why a request
+was refused. Credentials are masked before they are stored: the log is shown on
+screens and projectors.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tokenkit.secrets import mask
+
+_NOT_LOGGED_PREFIXES = ("/docs", "/openapi.json", "/favicon.ico")
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    time: float
+    method: str
+    path: str
+    status: int
+    auth: str
+    """The credential form seen, masked: 'Bearer eyJh…Qx8w (812 chars)', 'Basic …', 'none'."""
+    client_id: str | None
+    refused_because: str | None
+
+
+def describe_credentials(headers: dict[str, str]) -> str:
+    """The credential form a request carried, with the secret part masked."""
+    authorization = headers.get("authorization")
+    if authorization is not None:
+        scheme, _, value = authorization.strip().partition(" ")
+        if not value:
+            return f"raw token {mask(scheme)}"
+        return f"{scheme[:20]} {mask(value.strip())}"
+    if "x-api-key" in headers:
+        return f"X-API-Key {mask(headers['x-api-key'])}"
+    return "none"
+
+
+class RequestLog:
+    """The last ``size`` exchanges, oldest first."""
+
+    def __init__(self, size: int) -> None:
+        self._entries: deque[LogEntry] = deque(maxlen=size)
+        self._lock = threading.Lock()
+
+    def add(self, entry: LogEntry) -> None:
+        with self._lock:
+            self._entries.append(entry)
+
+    def entries(self, limit: int | None = None) -> list[LogEntry]:
+        with self._lock:
+            entries = list(self._entries)
+        return entries[-limit:] if limit else entries
+
+    def as_json(self, limit: int | None = None) -> list[dict[str, Any]]:
+        return [asdict(entry) for entry in self.entries(limit)]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+class RequestLogMiddleware:
+    """Records every HTTP exchange into a ``RequestLog`` after its answer starts."""
+
+    def __init__(self, app: ASGIApp, log: RequestLog, now: Callable[[], float]) -> None:
+        self.app = app
+        self.log = log
+        self.now = now
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(_NOT_LOGGED_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        status = 500
+
+        async def remember_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, remember_status)
+        finally:
+            headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
+            state = scope.get("state", {})
+            self.log.add(
+                LogEntry(
+                    time=self.now(),
+                    method=scope["method"],
+                    path=scope["path"],
+                    status=status,
+                    auth=describe_credentials(headers),
+                    client_id=state.get("client_id"),
+                    refused_because=state.get("refused_because"),
+                )
+            )

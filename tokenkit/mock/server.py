@@ -1,0 +1,177 @@
+"""Run the mock in a background thread: the way a notebook kernel or a test starts it.
+
+``with MockAPI() as api:`` binds a free loopback port itself (so two mocks never race
+for one), starts uvicorn on that socket in a daemon thread, and returns only once the
+server has answered a real HTTP request. Leaving the block stops uvicorn and closes the
+socket, so the port is free again.
+"""
+
+from __future__ import annotations
+
+import atexit
+import http.client
+import socket
+import threading
+import time
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+
+from .app import MockState, create_app
+from .clients import DemoClient
+from .clock import Clock
+from .requestlog import LogEntry
+from .settings import Settings
+
+START_TIMEOUT = 10.0
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+class MockAPI:
+    """The bundled mock API, served from a background thread of this process.
+
+    ``api.url`` is the base URL, ``api.clients`` the demo clients (with secrets),
+    ``api.clock`` the clock to move, ``api.log()`` the last exchanges it saw.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        seed: str | None = None,
+        public_url: str | None = None,
+        rate_limits: bool = True,
+        leeway: int = 5,
+        log_size: int = 200,
+    ) -> None:
+        self.host = host
+        self._requested_port = port
+        self._public_url = public_url.rstrip("/") if public_url else None
+        self._options: dict[str, Any] = {"seed": seed, "rate_limits": rate_limits, "leeway": leeway, "log_size": log_size}
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+        self._state: MockState | None = None
+        self.port: int | None = None
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def start(self) -> "MockAPI":
+        """Start serving and wait until the server answers. Returns ``self``."""
+        if self._thread is not None:
+            return self
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self._requested_port))
+        except OSError as exc:
+            sock.close()
+            raise OSError(f"cannot listen on {self.host}:{self._requested_port} ({exc.strerror}); pass port=0 for a free one") from exc
+        sock.listen(2048)
+        self._socket = sock
+        self.port = sock.getsockname()[1]
+        app = create_app(Settings(issuer=self._issuer(), **self._options))
+        self._state = app.state.mock
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, name=f"tokenkit-mock-{self.port}", daemon=True)
+        self._thread.start()
+        try:
+            self._wait_until_answering()
+        except BaseException:
+            self.stop()
+            raise
+        atexit.register(self.stop)
+        return self
+
+    def _issuer(self) -> str | None:
+        """The token issuer: the public URL if given; none fixed on a wildcard address.
+
+        On 0.0.0.0 learners reach the server by an address this process cannot know, so
+        the issuer then follows each request's own base URL.
+        """
+        if self._public_url:
+            return self._public_url
+        return None if self.host in {"0.0.0.0", "::", ""} else self.url
+
+    def _wait_until_answering(self) -> None:
+        assert self._server is not None and self.port is not None and self._thread is not None
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if not self._thread.is_alive():
+                raise RuntimeError("the mock API's server thread stopped during start-up; see the log above")
+            if self._server.started:
+                try:
+                    probe_host = "127.0.0.1" if self.host in {"0.0.0.0", ""} else ("::1" if self.host == "::" else self.host)
+                    connection = http.client.HTTPConnection(probe_host, self.port, timeout=1)
+                    connection.request("GET", "/health")
+                    if connection.getresponse().status == 200:
+                        connection.close()
+                        return
+                except OSError:
+                    pass
+            time.sleep(0.005)
+        raise TimeoutError(f"the mock API did not answer on {self.url} within {START_TIMEOUT:.0f} s")
+
+    def stop(self) -> None:
+        """Stop serving and free the port. Safe to call twice."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        if self._socket is not None:
+            self._socket.close()
+        self._server = self._thread = self._socket = None
+        atexit.unregister(self.stop)
+
+    def __enter__(self) -> "MockAPI":
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()
+
+    # -- what a lesson uses ------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def url(self) -> str:
+        """The base URL, e.g. ``http://127.0.0.1:54321``."""
+        if self.port is None:
+            raise RuntimeError("the mock API is not started yet: use `with MockAPI() as api:` or `api = MockAPI().start()`")
+        return f"http://{_url_host(self.host)}:{self.port}"
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.url}/oauth/token"
+
+    @property
+    def _started_state(self) -> MockState:
+        if self._state is None:
+            raise RuntimeError("the mock API is not started yet: use `with MockAPI() as api:` or `api = MockAPI().start()`")
+        return self._state
+
+    @property
+    def clients(self) -> dict[str, DemoClient]:
+        return self._started_state.clients
+
+    @property
+    def clock(self) -> Clock:
+        return self._started_state.clock
+
+    def log(self, limit: int | None = 20) -> list[LogEntry]:
+        """The last ``limit`` exchanges (all with ``None``), credentials masked."""
+        return self._started_state.log.entries(limit)
+
+    def __repr__(self) -> str:
+        where = self.url if self.port is not None else "not started"
+        state = "running" if self.running else "stopped"
+        return f"<MockAPI {where} ({state}); clients: {', '.join(self.clients) if self._state else '-'}>"

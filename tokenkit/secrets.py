@@ -1,0 +1,79 @@
+"""Secrets: where they come from and how they are shown.
+
+A token or client secret is shown to a person only masked. ``mask`` keeps just enough of
+the ends to tell two secrets apart on screen ("is this the new token or the old one?")
+while keeping the secret unusable from a screenshot, a log or a notebook output.
+
+Secrets come from the environment, never from code: ``from_env`` reads a variable, and
+fills the environment from a ``.env`` file first (python-dotenv) so a learner can keep
+credentials in one git-ignored file next to the notebooks.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["mask", "from_env"]
+
+_ELLIPSIS = "…"
+
+
+def mask(secret: str | None, *, keep: int = 4) -> str:
+    """Return ``secret`` with all but ``keep`` characters at each end hidden.
+
+    Short secrets (fewer than ``4 * keep`` characters) are hidden entirely, because
+    showing 8 characters of a 12-character secret would give most of it away. The
+    length is shown so that a truncated or padded secret is still noticeable.
+    """
+    if secret is None:
+        return "<none>"
+    secret = str(secret)
+    if not secret:
+        return "<empty>"
+    if keep <= 0 or len(secret) < 4 * keep:
+        return f"{_ELLIPSIS}({len(secret)} chars)"
+    return f"{secret[:keep]}{_ELLIPSIS}{secret[-keep:]} ({len(secret)} chars)"
+
+
+def from_env(name: str, *, dotenv_path: str | os.PathLike[str] | None = None) -> str:
+    """Return the secret in environment variable ``name``, loading a ``.env`` file first.
+
+    The ``.env`` file is ``dotenv_path`` if given, else the first ``.env`` found from the
+    current directory upward (python-dotenv's ``find_dotenv(usecwd=True)``: the notebook's
+    directory, not tokenkit's). Values already in the real environment win over the file
+    (``override=False``), so a CI secret or an exported variable is never shadowed.
+
+    A missing or empty variable raises :class:`~tokenkit.MissingSecretError` naming the
+    variable and every place looked in, because "KeyError: 'TOKEN'" does not tell a learner
+    where the value was supposed to come from.
+    """
+    value = os.environ.get(name)
+    if value:
+        return value
+
+    from dotenv import dotenv_values, find_dotenv, load_dotenv  # lazy: keeps `import tokenkit` fast
+
+    looked_in = ["the environment"]
+    path: Path | None = None
+    if dotenv_path is not None:
+        if Path(dotenv_path).is_file():
+            path = Path(dotenv_path)
+        else:
+            looked_in.append(f"{dotenv_path} (no such file)")
+    else:
+        found = find_dotenv(usecwd=True)
+        if found:
+            path = Path(found)
+        else:
+            looked_in.append(f"no .env file in {Path.cwd()} or its parents")
+    if path is not None:
+        looked_in.append(str(path))
+        load_dotenv(path, override=False)
+        # An empty variable in the real environment does not hide a value in the file.
+        value = os.environ.get(name) or dotenv_values(path).get(name)
+        if value:
+            return value
+    from .errors import MissingSecretError
+
+    raise MissingSecretError(name, looked_in, empty=value is not None)
