@@ -10,6 +10,7 @@ clock with a small leeway, then revocation.
 from __future__ import annotations
 
 import secrets
+from functools import lru_cache
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -68,6 +69,10 @@ class Authority:
         self.key = SigningKey.generate()
         self.refresh_tokens = RefreshTokenStore()
         self.revoked = RevocationList()
+        # What never changes for a given token string (signature, iss, aud, required claims)
+        # is checked once and remembered, as API gateways do; time and revocation are
+        # checked on every request. Failures are not cached (lru_cache skips exceptions).
+        self._static_checks = lru_cache(maxsize=4096)(self._verified_claims)
 
     # -- issuing ---------------------------------------------------------------------
 
@@ -97,7 +102,7 @@ class Authority:
 
     def verify(self, token: str, issuer: str) -> Principal:
         """Check ``token`` completely, or raise an ``invalid_token`` refusal naming the cause."""
-        claims = self._verified_claims(token, issuer)
+        claims = self._static_checks(token, issuer)
         now = self.clock.now()
         leeway = self.settings.leeway
         if claims["exp"] + leeway <= now:
