@@ -1,0 +1,107 @@
+"""tokenkit: API token authentication for ``requests``, and the tools to understand it.
+
+Get a token (:class:`ClientCredentials`), send it (:class:`BearerAuth`), keep it fresh
+(:class:`RefreshingAuth`), rotate several (:class:`TokenPool`), back off politely
+(:func:`session`), look inside a JWT (:func:`decode`, :func:`verify`) and explain a
+refusal (:func:`diagnose`, :func:`raise_for_auth`).
+
+Importing tokenkit loads ``requests`` and nothing heavy besides: PyJWT/cryptography load
+on the first :func:`verify`, python-dotenv on the first :func:`from_env`, and the mock
+API (FastAPI, uvicorn) only from ``tokenkit.mock``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from .auth import ApiKeyAuth, BearerAuth, FlowAuth, HeaderAuth
+from .decode import DecodedToken, decode, verify
+from .diagnose import Challenge, Diagnosis, diagnose, parse_retry_after, parse_www_authenticate
+from .errors import (
+    AlgorithmNotAllowedError,
+    AuthenticationError,
+    BadSignatureError,
+    ForbiddenError,
+    HTTPAuthError,
+    KeySetUnavailableError,
+    MissingClaimError,
+    MissingSecretError,
+    RateLimitedError,
+    ServerUnreachableError,
+    TokenDecodeError,
+    TokenEndpointError,
+    TokenExpiredError,
+    TokenKitError,
+    TokenNotYetValidError,
+    TokenVerificationError,
+    UnknownKeyError,
+    WrongAudienceError,
+    WrongIssuerError,
+    raise_for_auth,
+)
+from .pool import TokenPool, TokenStats
+from .refresh import RefreshingAuth
+from .retry import TimeoutSession, session
+from .secrets import from_env, mask
+from .sources import ClientCredentials, EnvToken, RefreshableSource, StaticToken, TokenSource
+from .tokens import REFRESH_THRESHOLD, Token, TokenState
+
+__version__ = "0.1.0"
+
+# A library logs, the application decides where logs go (tokens are always masked in them).
+logging.getLogger("tokenkit").addHandler(logging.NullHandler())
+
+__all__ = [
+    # tokens and where they come from
+    "Token",
+    "TokenState",
+    "REFRESH_THRESHOLD",
+    "TokenSource",
+    "RefreshableSource",
+    "StaticToken",
+    "EnvToken",
+    "ClientCredentials",
+    "from_env",
+    "mask",
+    # sending them
+    "BearerAuth",
+    "HeaderAuth",
+    "ApiKeyAuth",
+    "FlowAuth",
+    "RefreshingAuth",
+    "TokenPool",
+    "TokenStats",
+    "session",
+    "TimeoutSession",
+    # reading and explaining
+    "decode",
+    "verify",
+    "DecodedToken",
+    "diagnose",
+    "Diagnosis",
+    "Challenge",
+    "parse_www_authenticate",
+    "parse_retry_after",
+    "raise_for_auth",
+    # errors
+    "TokenKitError",
+    "MissingSecretError",
+    "ServerUnreachableError",
+    "HTTPAuthError",
+    "AuthenticationError",
+    "ForbiddenError",
+    "RateLimitedError",
+    "TokenEndpointError",
+    "TokenDecodeError",
+    "TokenVerificationError",
+    "TokenExpiredError",
+    "TokenNotYetValidError",
+    "BadSignatureError",
+    "WrongAudienceError",
+    "WrongIssuerError",
+    "MissingClaimError",
+    "UnknownKeyError",
+    "AlgorithmNotAllowedError",
+    "KeySetUnavailableError",
+    "__version__",
+]

@@ -1,0 +1,219 @@
+"""Auth objects for ``requests``: put a token on a request, one class per way of sending it.
+
+Like ``requests.auth.HTTPBasicAuth``: ``__call__(r)`` sets one header (or query parameter)
+and returns the request, nothing else; ``__eq__`` so sessions and tests can compare them;
+a repr that masks the token.
+
+:class:`FlowAuth` is the base for auths that must react to the answer (refresh on 401,
+rotate on 429). requests only offers response hooks, so it turns the hook back into what
+httpx calls an *auth flow*: one generator that yields a request, receives the response,
+decides, and may yield one more. The resend itself is done exactly the way
+``HTTPDigestAuth.handle_401`` does it.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Generator
+from typing import Any
+
+import requests
+from requests.auth import AuthBase
+from requests.cookies import extract_cookies_to_jar
+
+from .secrets import mask
+from .tokens import Token
+
+__all__ = ["HeaderAuth", "BearerAuth", "ApiKeyAuth", "FlowAuth", "raw_token"]
+
+
+def raw_token(token: str | Token) -> str:
+    """The token string of a ``str`` or a :class:`Token`."""
+    if isinstance(token, Token):
+        return token.access_token
+    if not isinstance(token, str) or not token:
+        raise TypeError(f"expected a token string or a Token, got {type(token).__name__}")
+    return token
+
+
+class HeaderAuth(AuthBase):
+    """Send the token in a header: ``{header}: {scheme} {token}``, or the raw token if ``scheme`` is None.
+
+    Covers ``Authorization: Bearer …`` (the default), ``Authorization: <token>`` with no
+    scheme (``scheme=None``, some older APIs), ``Authorization: Token …`` and custom headers.
+    """
+
+    def __init__(self, token: str | Token, header: str = "Authorization", scheme: str | None = "Bearer") -> None:
+        self._token = raw_token(token)
+        self.header = header
+        self.scheme = scheme
+        # Built once: this is the whole per-request cost of the auth.
+        self._value = f"{scheme} {self._token}" if scheme else self._token
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        r.headers[self.header] = self._value
+        return r
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, HeaderAuth)
+            and self._token == other._token
+            and self.header.lower() == other.header.lower()
+            and self.scheme == other.scheme
+        )
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking, like requests' auths
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(token={mask(self._token)!r}, header={self.header!r}, scheme={self.scheme!r})"
+
+
+class BearerAuth(HeaderAuth):
+    """``Authorization: Bearer <token>`` (RFC 6750 §2.1), the common case."""
+
+    def __init__(self, token: str | Token) -> None:
+        super().__init__(token, header="Authorization", scheme="Bearer")
+
+    def __repr__(self) -> str:
+        return f"BearerAuth({mask(self._token)!r})"
+
+
+class ApiKeyAuth(AuthBase):
+    """An API key in a header (``X-API-Key`` by default) or, with ``query=``, in the URL.
+
+    Prefer the header: a key in the URL ends up in server logs, proxies and browser
+    history. The query form exists because some APIs accept nothing else.
+    """
+
+    def __init__(self, key: str | Token, header: str | None = "X-API-Key", query: str | None = None) -> None:
+        self._key = raw_token(key)
+        self.query = query
+        self.header = None if query else header
+        if self.header is None and self.query is None:
+            raise ValueError("ApiKeyAuth needs a header name or a query parameter name")
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        if self.query:
+            r.prepare_url(r.url, {self.query: self._key})
+        else:
+            r.headers[self.header] = self._key  # type: ignore[index]
+        return r
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, ApiKeyAuth)
+            and self._key == other._key
+            and self.header == other.header
+            and self.query == other.query
+        )
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        where = f"query={self.query!r}" if self.query else f"header={self.header!r}"
+        return f"ApiKeyAuth({mask(self._key)!r}, {where})"
+
+
+# -- auths that answer the response ------------------------------------------------------
+Flow = Generator[requests.PreparedRequest, requests.Response, None]
+
+_NO_POSITION = object()
+
+
+class FlowAuth(AuthBase):
+    """Base for an auth whose exchange is one generator, as in httpx's ``Auth.auth_flow``.
+
+    Subclasses write :meth:`auth_flow`: set the credentials on ``request``, ``yield`` it,
+    receive the response, and either return (the response goes to the caller) or yield a
+    *copy* of the request with new credentials to have it resent. The generator lives for
+    one request only, so a resend decision can never leak into another request.
+
+    The plumbing is ``HTTPDigestAuth``'s: a response hook that consumes and closes the first
+    response (so its connection can be reused), rewinds a file body, carries cookies over,
+    sends the copy on ``r.connection.send(prep, **kwargs)`` and appends the first response to
+    ``history``. A per-thread flag, like Digest's ``num_401_calls``, refuses to resend from
+    inside a resend, and ``max_resends`` bounds how many a single flow may ask for.
+    """
+
+    #: Upper bound on resends for one request, whatever the flow yields.
+    max_resends: int = 1
+
+    @property
+    def _thread_local(self) -> threading.local:
+        # Created on first use, so a subclass need not remember to call super().__init__().
+        local = self.__dict__.get("_flow_local")
+        if local is None:
+            local = self.__dict__.setdefault("_flow_local", threading.local())
+        return local
+
+    def auth_flow(self, request: requests.PreparedRequest) -> Flow:  # pragma: no cover - abstract
+        raise NotImplementedError
+        yield request
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        flow = self.auth_flow(r)
+        first = next(flow)
+        try:
+            position: Any = first.body.tell()  # type: ignore[union-attr]
+        except AttributeError:
+            position = _NO_POSITION
+        first.register_hook("response", functools.partial(self._handle_response, flow, position))
+        return first
+
+    def _handle_response(self, flow: Flow, position: Any, r: requests.Response, **kwargs: Any) -> requests.Response:
+        """Feed responses into ``flow`` and send what it yields back (at most ``max_resends``)."""
+        if getattr(self._thread_local, "resending", False):
+            return r  # a hook called from inside our own resend: never resend again
+        resends = 0
+        try:
+            while True:
+                try:
+                    prep = flow.send(r)
+                except StopIteration:
+                    return r
+                if resends >= self.max_resends or not _can_resend(r.request, position):
+                    return r
+                resends += 1
+                r = self._resend(r, prep, position, **kwargs)
+        except BaseException:
+            # The flow gave up (e.g. RateLimitedError): free the connection before raising.
+            r.content  # noqa: B018 - read the body so it stays available on the error
+            r.close()
+            raise
+        finally:
+            flow.close()
+
+    def _resend(
+        self, r: requests.Response, prep: requests.PreparedRequest, position: Any, **kwargs: Any
+    ) -> requests.Response:
+        if position is not _NO_POSITION:
+            # Rewind the file position indicator of the body to where it was.
+            r.request.body.seek(position)  # type: ignore[union-attr]
+        # Consume content and release the original connection so the resend can reuse it.
+        r.content  # noqa: B018
+        r.close()
+        extract_cookies_to_jar(prep._cookies, r.request, r.raw)  # type: ignore[attr-defined]
+        prep.prepare_cookies(prep._cookies)  # type: ignore[attr-defined]
+        self._thread_local.resending = True
+        try:
+            _r = r.connection.send(prep, **kwargs)  # type: ignore[attr-defined]
+        finally:
+            self._thread_local.resending = False
+        _r.history = [*r.history, r]
+        _r.request = prep
+        return _r
+
+
+def _can_resend(request: requests.PreparedRequest, position: Any) -> bool:
+    """A streamed body (generator) is gone once sent; a file body can be rewound."""
+    body = request.body
+    if body is None or isinstance(body, (bytes, str)):
+        return True
+    return position is not _NO_POSITION and hasattr(body, "seek")

@@ -1,0 +1,190 @@
+"""The ``tokenkit`` command: ``decode``, ``token``, ``mock`` and ``doctor``.
+
+Each error is one line on stderr and a non-zero exit, no traceback: a learner at a
+terminal needs to read *what to do*, not where in tokenkit it happened. Tokens are
+printed masked unless ``--raw`` asks for the bare value (for ``$(tokenkit token --raw)``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from . import __version__
+from .decode import decode, verify
+from .errors import TokenKitError
+from .secrets import mask
+from .sources import ClientCredentials
+
+__all__ = ["main", "build_parser"]
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+def build_parser(with_mock_arguments: bool = False) -> argparse.ArgumentParser:
+    """The argument parser. The mock's own flags are added only when ``mock`` is the command,
+    so ``tokenkit decode`` never imports FastAPI."""
+    parser = argparse.ArgumentParser(
+        prog="tokenkit",
+        description="Get, read and debug API tokens; run the bundled mock API.",
+    )
+    parser.add_argument("--version", action="version", version=f"tokenkit {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    p = commands.add_parser("decode", help="show a JWT's header and claims (unverified unless --verify)")
+    p.add_argument("token", help="the token, or - to read it from stdin ('Bearer ' prefix allowed)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument("--verify", action="store_true", help="check the signature and claims too (needs --issuer or --jwks-url)")
+    p.add_argument("--issuer", help="expected issuer; its discovery document gives the JWKS")
+    p.add_argument("--jwks-url", help="JWKS URL to take the key from")
+    p.add_argument("--audience", help="expected audience")
+    p.add_argument("--leeway", type=float, default=0, help="seconds of clock skew to allow")
+
+    p = commands.add_parser(
+        "token",
+        help="get an access token with the client credentials grant",
+        description=(
+            "Get a token with the client credentials grant. Settings come from the flags, "
+            "else TOKENKIT_API_URL (or TOKENKIT_TOKEN_URL), TOKENKIT_CLIENT_ID and "
+            "TOKENKIT_CLIENT_SECRET in the environment or a .env file."
+        ),
+    )
+    p.add_argument("--api-url", help="API base URL; the token URL is <api-url>/oauth/token")
+    p.add_argument("--token-url", help="token endpoint URL (overrides --api-url)")
+    p.add_argument("--client-id")
+    p.add_argument("--client-secret", help="prefer TOKENKIT_CLIENT_SECRET: flags show up in the process list and shell history")
+    p.add_argument("--scope", help="space-separated scopes to ask for")
+    p.add_argument("--audience")
+    p.add_argument(
+        "--auth-method",
+        choices=["client_secret_basic", "client_secret_post", "json"],
+        default="client_secret_basic",
+    )
+    p.add_argument("--env-file", help="the .env file to read (default: the nearest one from the current directory up)")
+    p.add_argument("--timeout", type=float, default=10.0)
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--raw", action="store_true", help="print only the access token, unmasked")
+    out.add_argument("--json", action="store_true", help="print the token's details as JSON (masked)")
+
+    p = commands.add_parser("mock", help="run the bundled mock API (needs tokenkit[mock])")
+    if with_mock_arguments:
+        from .mock.serve import add_arguments
+
+        add_arguments(p)
+
+    p = commands.add_parser("doctor", help="check this machine is ready for the lessons, and say what fixes it")
+    p.add_argument("--no-mock", action="store_true", help="skip starting the mock API")
+    return parser
+
+
+def _read_token(value: str, stdin: TextIO) -> str:
+    raw = stdin.read() if value == "-" else value
+    raw = raw.strip()
+    if not raw:
+        raise TokenKitError("no token given (stdin was empty)")
+    return raw
+
+
+def _cmd_decode(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    raw = _read_token(args.token, stdin)
+    if args.verify:
+        if not (args.issuer or args.jwks_url):
+            raise TokenKitError("--verify needs --issuer or --jwks-url to find the signing key")
+        decoded = verify(raw, jwks_url=args.jwks_url, issuer=args.issuer, audience=args.audience, leeway=args.leeway)
+    else:
+        decoded = decode(raw)
+    if args.json:
+        print(json.dumps(decoded.to_dict(), indent=2, ensure_ascii=False), file=out)
+    else:
+        print(decoded, file=out)
+    return 0
+
+
+def _cmd_token(args: argparse.Namespace, out: TextIO) -> int:
+    token_url = args.token_url or (args.api_url.rstrip("/") + "/oauth/token" if args.api_url else None)
+    source = ClientCredentials.from_env(
+        token_url=token_url,
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+        dotenv_path=args.env_file,
+        scope=args.scope,
+        audience=args.audience,
+        auth_method=args.auth_method,
+        timeout=args.timeout,
+    )
+    token = source.fetch()
+    if args.raw:
+        print(token.access_token, file=out)
+    elif args.json:
+        data = {
+            "access_token": mask(token.access_token),
+            "token_type": token.token_type,
+            "expires_in": None if token.expires_in is None else round(token.expires_in),
+            "scope": token.scope,
+            "refresh_token": mask(token.refresh_token) if token.refresh_token else None,
+        }
+        print(json.dumps(data, indent=2), file=out)
+    else:
+        print(f"access_token: {mask(token.access_token)}", file=out)
+        print(f"token_type:   {token.token_type}", file=out)
+        if token.expires_in is not None:
+            print(f"expires_in:   {token.expires_in:.0f} s", file=out)
+        print(f"scope:        {token.scope or '(none)'}", file=out)
+        if token.refresh_token:
+            print(f"refresh:      {mask(token.refresh_token)}", file=out)
+        print("(masked; use --raw to print the token itself)", file=out)
+    return 0
+
+
+def _cmd_mock(args: argparse.Namespace) -> int:
+    from .mock.serve import run
+
+    return int(run(args))
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor import main as doctor_main  # written by the lessons' side; lazy like the mock
+
+    return int(doctor_main(start_mock=not args.no_mock))
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stdin: TextIO | None = None) -> int:
+    """Run the command line; return the exit code (the console script exits with it)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out = stdout or sys.stdout
+    err = sys.stderr
+    want_mock = bool(argv) and argv[0] == "mock"
+    try:
+        parser = build_parser(with_mock_arguments=want_mock)
+    except ImportError as exc:
+        print(
+            f"tokenkit: error: the mock API needs extra packages ({exc.name or exc}): pip install 'tokenkit[mock]'",
+            file=err,
+        )
+        return EXIT_USAGE
+    args = parser.parse_args(argv)  # exits 2 with a usage line on bad arguments
+    try:
+        if args.command == "decode":
+            return _cmd_decode(args, out, stdin or sys.stdin)
+        if args.command == "token":
+            return _cmd_token(args, out)
+        if args.command == "doctor":
+            return _cmd_doctor(args)
+        return _cmd_mock(args)
+    except TokenKitError as exc:
+        print(f"tokenkit: error: {exc}", file=err)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("tokenkit: interrupted", file=err)
+        return 130
+    except BrokenPipeError:
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

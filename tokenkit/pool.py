@@ -1,0 +1,182 @@
+"""``TokenPool``: several tokens in rotation, each cooled down when it is rate limited.
+
+APIs often limit requests *per token*. With several tokens (several apps, or several
+keys of a plan), a client can spread its requests round-robin, and when one token gets
+a 429 put that token aside for the ``Retry-After`` the server asked for and resend the
+request at once with the next one. Only when every token is cooling down does the client
+wait, for the first to come back, and only up to ``max_wait``; past that it raises
+:class:`~tokenkit.RateLimitedError` rather than hang a notebook.
+
+The resend is the same response-hook shape as ``HTTPDigestAuth`` (see :class:`FlowAuth`).
+Time is injected (``clock``, ``sleep``) so tests and lessons can run it without waiting.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import requests
+
+from .auth import Flow, FlowAuth, raw_token
+from .diagnose import retry_after_seconds
+from .errors import RateLimitedError
+from .refresh import RefreshingAuth
+from .secrets import mask
+from .sources import TokenSource
+from .tokens import Token
+
+__all__ = ["TokenPool", "TokenStats"]
+
+log = logging.getLogger("tokenkit.pool")
+
+
+@dataclass(frozen=True)
+class TokenStats:
+    """One token's counters, as a row a lesson can tabulate or plot."""
+
+    index: int
+    token: str  # masked
+    requests: int
+    rate_limited: int
+    cooling_until: float | None  # on the pool's clock; None when not cooling
+    cooling_for: float  # seconds left of the cooldown (0 when available)
+
+
+class _Slot:
+    """One token of the pool and its counters (guarded by the pool's lock)."""
+
+    def __init__(self, index: int, item: str | Token | TokenSource) -> None:
+        self.index = index
+        if hasattr(item, "fetch"):
+            self._auth: RefreshingAuth | None = RefreshingAuth(item)  # type: ignore[arg-type]
+            self._value = ""
+        else:
+            self._auth = None
+            self._value = "Bearer " + raw_token(item)  # type: ignore[arg-type]
+        self.requests = 0
+        self.rate_limited = 0
+        self.cooling_until = 0.0
+
+    def authorization(self) -> str:
+        if self._auth is not None:
+            return self._auth.get_token().authorization
+        return self._value
+
+    def masked(self) -> str:
+        if self._auth is not None:
+            token = self._auth.token
+            return mask(token.access_token) if token else repr(self._auth.source)
+        return mask(self._value[7:])
+
+
+class TokenPool(FlowAuth):
+    """A ``requests`` auth that rotates ``tokens_or_sources`` and fails over on 429.
+
+    Items may be token strings, :class:`Token` objects or sources (each source is wrapped
+    in its own :class:`RefreshingAuth`, so it is renewed before expiry). ``max_wait`` is the
+    longest the pool will wait, per request, for a cooling token to come back;
+    ``default_cooldown`` is used for a 429 without ``Retry-After`` or rate-limit reset.
+    """
+
+    def __init__(
+        self,
+        tokens_or_sources: Iterable[str | Token | TokenSource],
+        max_wait: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], object] = time.sleep,
+        *,
+        default_cooldown: float = 1.0,
+    ) -> None:
+        self._slots = [_Slot(i, item) for i, item in enumerate(tokens_or_sources)]
+        if not self._slots:
+            raise ValueError("a TokenPool needs at least one token")
+        self.max_wait = max_wait
+        self.clock = clock
+        self.sleep = sleep
+        self.default_cooldown = default_cooldown
+        self._lock = threading.Lock()
+        self._next = 0
+        # Each token gets at most one try per request, plus one after waiting for a cooldown.
+        self.max_resends = len(self._slots)
+
+    def __len__(self) -> int:
+        return len(self._slots)
+
+    # -- the decision, in one place ---------------------------------------------------------
+    def auth_flow(self, request: requests.PreparedRequest) -> Flow:
+        """Send with the next available token; on 429 cool it down and resend with another."""
+        response: requests.Response | None = None
+        for attempt in range(len(self._slots) + 1):  # every token once, plus one after a wait
+            if attempt:
+                request = request.copy()
+            slot = self._acquire(last_response=response)  # may wait, or raise RateLimitedError
+            request.headers["Authorization"] = slot.authorization()
+            response = yield request
+            if response.status_code != 429:
+                return
+            self._cool_down(slot, response)
+
+    # -- rotation and cooldowns ----------------------------------------------------------------
+    def _acquire(self, last_response: requests.Response | None) -> _Slot:
+        """Next token in round-robin order that is not cooling; wait (bounded) if all are."""
+        waited = 0.0
+        while True:
+            with self._lock:
+                now = self.clock()
+                n = len(self._slots)
+                for step in range(n):
+                    slot = self._slots[(self._next + step) % n]
+                    if slot.cooling_until <= now:
+                        self._next = (slot.index + 1) % n
+                        slot.requests += 1
+                        return slot
+                wait = min(s.cooling_until for s in self._slots) - now
+            if waited + wait > self.max_wait:
+                raise RateLimitedError(
+                    f"all {n} tokens are rate limited; the first is free again in {wait:.1f} s, "
+                    f"more than max_wait={self.max_wait:g} s allows",
+                    response=last_response,
+                    retry_after=wait,
+                )
+            log.info("all %d tokens cooling down; waiting %.1f s", n, wait)
+            self.sleep(wait)
+            waited += wait
+
+    def _cool_down(self, slot: _Slot, response: requests.Response) -> None:
+        seconds = retry_after_seconds(response)
+        if seconds is None:
+            seconds = self.default_cooldown
+        with self._lock:
+            slot.rate_limited += 1
+            slot.cooling_until = max(slot.cooling_until, self.clock() + seconds)
+        log.info("token %d rate limited: cooling down for %.1f s", slot.index, seconds)
+
+    # -- for lessons -------------------------------------------------------------------------------
+    def stats(self) -> list[TokenStats]:
+        """Per-token counters: requests sent, 429s received, cooldown."""
+        with self._lock:
+            now = self.clock()
+            return [
+                TokenStats(
+                    index=s.index,
+                    token=s.masked(),
+                    requests=s.requests,
+                    rate_limited=s.rate_limited,
+                    cooling_until=s.cooling_until if s.cooling_until > now else None,
+                    cooling_for=max(0.0, s.cooling_until - now),
+                )
+                for s in self._slots
+            ]
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        tokens = ", ".join(s.masked() for s in self._slots)
+        return f"TokenPool([{tokens}], max_wait={self.max_wait:g})"

@@ -1,0 +1,104 @@
+"""``session()``: a ``requests.Session`` that backs off on 429/503 and never waits forever.
+
+Two defaults requests does not have, both learned the hard way:
+
+- **Backoff that honours ``Retry-After``.** Built on ``urllib3.util.Retry`` mounted
+  through ``requests.adapters.HTTPAdapter``, the supported mechanism, rather than a
+  hand-written ``while``/``sleep`` loop: urllib3 already parses ``Retry-After`` (seconds
+  or HTTP date), grows the backoff exponentially and only retries methods that are safe
+  to repeat (POST is not retried unless asked for).
+- **A default timeout.** requests waits forever without one; here every request gets
+  ``timeout`` unless it passes its own.
+
+A server that does not answer at all raises :class:`~tokenkit.ServerUnreachableError`
+(still a ``requests.ConnectionError``) with a message a learner can act on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase
+from urllib3.util import Retry
+
+from .errors import ServerUnreachableError
+
+__all__ = ["session", "TimeoutSession", "make_retry"]
+
+#: Retry these: 429 Too Many Requests and 503 Service Unavailable both mean "later".
+RETRY_STATUSES = (429, 503)
+
+
+class TimeoutSession(requests.Session):
+    """A ``Session`` that applies ``timeout`` to every request that does not set its own."""
+
+    def __init__(self, timeout: float | tuple[float, float] | None = 10.0) -> None:
+        super().__init__()
+        self.timeout = timeout
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if "timeout" not in kwargs and len(args) < 7:  # timeout is the 7th positional after url
+            kwargs["timeout"] = self.timeout
+        try:
+            return super().request(method, url, *args, **kwargs)
+        except requests.ConnectionError as exc:
+            if isinstance(exc, ServerUnreachableError) or not _is_unreachable(exc):
+                raise
+            raise ServerUnreachableError(str(url), exc, timed_out=isinstance(exc, requests.Timeout)) from None
+
+
+def _is_unreachable(exc: requests.ConnectionError) -> bool:
+    """Refused, unresolvable or timed-out connections; not SSL or proxy configuration errors."""
+    return not isinstance(exc, (requests.exceptions.SSLError, requests.exceptions.ProxyError))
+
+
+def make_retry(
+    retries: int = 3,
+    backoff_factor: float = 0.5,
+    statuses: Collection[int] = RETRY_STATUSES,
+    allowed_methods: Collection[str] | None = Retry.DEFAULT_ALLOWED_METHODS,
+) -> Retry:
+    """The ``Retry`` policy :func:`session` mounts.
+
+    ``raise_on_status=False``: when retries run out the last 429/503 *response* is
+    returned, so the caller can read its body or ``diagnose`` it, instead of a bare
+    ``RetryError``. Connection errors are retried once: a refused connection to a server
+    that is not started will not start answering by waiting.
+    """
+    return Retry(
+        total=retries,
+        connect=min(retries, 1),
+        read=retries,
+        status=retries,
+        backoff_factor=backoff_factor,
+        status_forcelist=tuple(statuses),
+        allowed_methods=frozenset(m.upper() for m in allowed_methods) if allowed_methods is not None else None,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+
+
+def session(
+    auth: AuthBase | None = None,
+    retries: int = 3,
+    backoff_factor: float = 0.5,
+    timeout: float | tuple[float, float] | None = 10.0,
+    *,
+    statuses: Collection[int] = RETRY_STATUSES,
+    allowed_methods: Collection[str] | None = Retry.DEFAULT_ALLOWED_METHODS,
+) -> TimeoutSession:
+    """A session with ``auth``, retries with backoff on 429/503 and a default ``timeout``.
+
+    Waits follow the server's ``Retry-After`` when it sends one, else
+    ``backoff_factor * 2 ** (n - 1)`` seconds. Pass ``allowed_methods=None`` to retry every
+    method, POST included, only when the API makes POST idempotent (e.g. with keys).
+    """
+    s = TimeoutSession(timeout=timeout)
+    s.auth = auth
+    adapter = HTTPAdapter(max_retries=make_retry(retries, backoff_factor, statuses, allowed_methods))
+    s.mount("http://", adapter)
+    s.mount("https://", adapter)
+    return s
