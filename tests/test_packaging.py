@@ -104,3 +104,12 @@ def test_python_dash_m_tokenkit_and_console_script_exist() -> None:
     assert project["scripts"]["tokenkit"] == "tokenkit.cli:main"
     result = subprocess.run([sys.executable, "-m", "tokenkit", "--help"], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0 and "mock" in result.stdout
+
+
+def test_binder_installs_the_project_from_environment_yml() -> None:
+    # repo2docker stages the whole repository before creating the environment when the
+    # pip section has a local requirement such as `-e .`, so no postBuild step is needed
+    # (JupyterLab 4 loads the ipywidgets extension without a build).
+    text = (ROOT / "environment.yml").read_text()
+    assert re.search(r"^\s+- -e \.\s*$", text, re.M), "environment.yml must install the project itself"
+    assert not (ROOT / "postBuild").exists() and not (ROOT / "binder").exists(), "one place for Binder config"

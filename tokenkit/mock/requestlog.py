@@ -82,17 +82,11 @@ class RequestLogMiddleware:
         if scope["type"] != "http" or scope["path"].startswith(_NOT_LOGGED_PREFIXES):
             await self.app(scope, receive, send)
             return
-        status = 500
+        recorded = False
 
-        async def remember_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, remember_status)
-        finally:
+        def record(status: int) -> None:
+            nonlocal recorded
+            recorded = True
             headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
             state = scope.get("state", {})
             self.log.add(
@@ -106,3 +100,16 @@ class RequestLogMiddleware:
                     refused_because=state.get("refused_because"),
                 )
             )
+
+        async def record_then_send(message: Message) -> None:
+            # Recorded before the answer leaves, so a client that reads the log right
+            # after its response always finds its own exchange there.
+            if message["type"] == "http.response.start":
+                record(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record_then_send)
+        finally:
+            if not recorded:
+                record(500)
