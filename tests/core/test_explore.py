@@ -12,7 +12,16 @@ import requests
 
 from tokenkit import ApiKeyAuth, BearerAuth, HeaderAuth, ServerUnreachableError, Token, diagnose
 from tokenkit import explore
-from tokenkit.explore import AUTH_FORMS, auth_for, join_url, parse_json_body, pretty_body, send, sent_credentials, status_line
+from tokenkit.explore import (
+    AUTH_FORMS,
+    auth_for,
+    join_url,
+    parse_json_body,
+    pretty_body,
+    send,
+    sent_credentials,
+    status_line,
+)
 
 from .conftest import make_response, scripted_session
 
@@ -22,7 +31,10 @@ JWT = "eyJhbGciOiJub25lIn0.eyJzY29wZSI6ImRhdGE6cmVhZCJ9.c2lnbmF0dXJlLXNpZ25hdHVy
 def notes_token(api) -> str:
     client = api.clients["notes-app"]
     answer = requests.post(
-        api.token_url, data={"grant_type": "client_credentials"}, auth=(client.client_id, client.client_secret), timeout=10
+        api.token_url,
+        data={"grant_type": "client_credentials"},
+        auth=(client.client_id, client.client_secret),
+        timeout=10,
     )
     return answer.json()["access_token"]
 
@@ -173,7 +185,8 @@ def test_send_turns_a_refused_connection_into_server_unreachable():
 
 
 def test_sent_credentials_masks_and_keeps_the_scheme():
-    request = requests.Request("GET", "http://h/x", headers={"Authorization": f"Bearer {JWT}", "X-API-Key": JWT}).prepare()
+    headers = {"Authorization": f"Bearer {JWT}", "X-API-Key": JWT}
+    request = requests.Request("GET", "http://h/x", headers=headers).prepare()
     shown = dict(sent_credentials(request))
     assert shown["Authorization"].startswith("Bearer eyJh…")
     assert shown["X-API-Key"].startswith("eyJh…")
@@ -183,7 +196,8 @@ def test_sent_credentials_masks_and_keeps_the_scheme():
 
 
 def test_pretty_body_indents_json_and_masks_secret_fields():
-    response = make_response(200, json_body={"access_token": JWT, "token_type": "Bearer", "nested": [{"refresh_token": "rt_" + "x" * 30}]})
+    body = {"access_token": JWT, "token_type": "Bearer", "nested": [{"refresh_token": "rt_" + "x" * 30}]}
+    response = make_response(200, json_body=body)
     text = pretty_body(response)
     assert '"token_type": "Bearer"' in text
     assert JWT not in text and "rt_xxxx" not in text

@@ -1,0 +1,104 @@
+"""TokenLifeView: a RefreshingAuth's token state and renewals, with the user's on_refresh kept."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+
+from tokenkit import ClientCredentials, RefreshingAuth
+from tokenkit.widgets import TokenLifeView
+
+from .conftest import shown_text, wait_for
+
+
+def short_lived_auth(api, **kwargs) -> RefreshingAuth:
+    c = api.clients["short-lived"]
+    source = ClientCredentials(api.token_url, c.client_id, c.client_secret, clock=api.clock.now)
+    return RefreshingAuth(source, clock=api.clock.now, **kwargs)
+
+
+def test_follows_first_fetch_staleness_and_renewal(fresh_mock):
+    auth = short_lived_auth(fresh_mock, skew=10)
+    view = TokenLifeView(auth, live=False)
+    assert repr(view) == "TokenLifeView()"
+    assert "no token yet" in view.state_label.value
+    assert "no renewals seen yet" in view.events_view.value
+    with requests.Session() as s:
+        s.get(f"{fresh_mock.url}/data", auth=auth, timeout=10).raise_for_status()
+        assert [e.number for e in view.events] == [1]
+        assert "FRESH" in view.state_label.value
+        assert "<b>1</b> token(s) obtained" in view.counts.value
+        fresh_mock.clock.advance(55)  # 60 s tokens, renewed 10 s early
+        view.refresh()
+        assert "STALE" in view.state_label.value
+        assert re.search(r"[45] s left: the next request renews it", view.state_label.value)
+        fresh_mock.clock.advance(10)
+        view.tick()
+        assert "EXPIRED" in view.state_label.value
+        s.get(f"{fresh_mock.url}/data", auth=auth, timeout=10).raise_for_status()
+    assert [e.number for e in view.events] == [1, 2]
+    assert view.events[1].token != view.events[0].token
+    assert "FRESH" in view.state_label.value
+    assert "<b>2</b> token(s) obtained" in view.counts.value
+    assert view.events_view.value.index("#2 at") < view.events_view.value.index("#1 at")  # newest first
+    assert auth.token.access_token not in shown_text(view)
+    assert view.error_text == ""
+
+
+def test_keeps_the_users_callback_and_gives_it_back(fresh_mock):
+    seen = []
+    auth = short_lived_auth(fresh_mock, on_refresh=seen.append)
+    view = TokenLifeView(auth, live=False)
+    view.refresh_button.click()
+    assert len(seen) == 1 and len(view.events) == 1
+    view.detach()
+    assert auth.on_refresh == seen.append
+    auth.refresh()
+    assert len(seen) == 2 and len(view.events) == 1
+
+
+def test_a_failing_user_callback_does_not_lose_the_event(fresh_mock):
+    def broken(token):
+        raise RuntimeError("user callback broke")
+
+    auth = short_lived_auth(fresh_mock, on_refresh=broken)
+    view = TokenLifeView(auth, live=False)
+    auth.refresh()  # the core logs the callback's error, as it would without the view
+    assert len(view.events) == 1
+
+
+def test_counts_tokens_obtained_before_the_view(fresh_mock):
+    auth = short_lived_auth(fresh_mock)
+    auth.refresh()
+    view = TokenLifeView(auth, live=False)
+    assert "(1 before this view)" in view.counts.value
+    assert "FRESH" in view.state_label.value
+
+
+def test_refresh_errors_are_shown(fresh_mock):
+    c = fresh_mock.clients["short-lived"]
+    auth = RefreshingAuth(ClientCredentials(fresh_mock.token_url, c.client_id, "wrong-secret"))
+    view = TokenLifeView(auth, live=False)
+    view.refresh_button.click()
+    assert view.error_text.startswith("TokenEndpointError:")
+    assert "wrong-secret" not in view.errors.value
+
+
+def test_live_and_close(fresh_mock):
+    auth = short_lived_auth(fresh_mock)
+    auth.refresh()
+    view = TokenLifeView(auth, interval=0.02)
+    thread = view._ticker._thread
+    assert thread.daemon
+    fresh_mock.clock.advance(120)
+    assert wait_for(lambda: "EXPIRED" in view.state_label.value)
+    view.close()
+    assert not thread.is_alive()
+    assert auth.on_refresh is None  # detached on close
+
+
+def test_needs_a_refreshing_auth():
+    with pytest.raises(TypeError, match="RefreshingAuth"):
+        TokenLifeView(object(), live=False)  # type: ignore[arg-type]

@@ -1,0 +1,99 @@
+"""``PoolMonitor``: each token of a :class:`~tokenkit.TokenPool`, its requests, 429s and cooldown.
+
+Lesson 07 sends a burst of requests through a pool and this view shows the rotation
+happen: the request counts climbing in turn, a 429 putting one token aside, its cooldown
+counting down while the others carry the load. It reads only
+:meth:`TokenPool.stats() <tokenkit.TokenPool.stats>`, whose tokens are already masked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as w
+
+from ..pool import TokenPool, TokenStats
+from ._base import BaseView, esc, html_view, set_if_changed, shows_errors
+
+__all__ = ["PoolMonitor"]
+
+
+class PoolMonitor(BaseView):
+    """A table of ``pool.stats()``: per token, requests sent, 429s received, cooling seconds.
+
+    While ``live`` (the default) the table is refreshed every ``interval`` seconds from a
+    daemon thread, which keeps it moving while the kernel runs a burst of requests;
+    :meth:`stop` ends that and :meth:`refresh` (or ``refresh_button``) updates by hand.
+
+    Views: ``summary``, ``table``, ``errors``; control: ``refresh_button``.
+    ``stats`` holds the rows last shown.
+    """
+
+    css_class = "tokenkit-pool-monitor"
+
+    def __init__(self, pool: TokenPool, *, live: bool = True, interval: float = 1.0) -> None:
+        if not hasattr(pool, "stats"):
+            raise TypeError(f"PoolMonitor needs a TokenPool (something with .stats()), not {type(pool).__name__}")
+        self.pool = pool
+        self.interval = interval
+        self.stats: list[TokenStats] = []
+        self.summary = html_view("tokenkit-pool-summary")
+        self.table = html_view("tokenkit-pool-table")
+        self.refresh_button = w.Button(description="Refresh", icon="refresh", tooltip="Read the pool's counters now")
+        self.refresh_button.add_class("tokenkit-refresh")
+        super().__init__([w.HBox([self.summary, self.refresh_button]), self.table])
+        self.refresh_button.on_click(self._on_refresh_click)
+        self.refresh()
+        self.live = live
+
+    def __repr__(self) -> str:
+        return f"PoolMonitor({_count(len(self.pool), 'token')})"
+
+    @shows_errors
+    def refresh(self) -> list[TokenStats]:
+        """Read the pool's counters and redraw; returns the rows shown."""
+        stats = self.pool.stats()
+        self.stats = stats
+        total = sum(s.requests for s in stats)
+        limited = sum(s.rate_limited for s in stats)
+        cooling = sum(1 for s in stats if s.cooling_for > 0)
+        set_if_changed(
+            self.summary,
+            f"<b>Token pool</b> — {_count(len(stats), 'token')} · {_count(total, 'request')} · "
+            f"{limited} × 429 · {cooling} cooling down",
+        )
+        most = max((s.requests for s in stats), default=0) or 1
+        rows = "".join(_row(s, most) for s in stats)
+        set_if_changed(
+            self.table,
+            "<table style='font-size:90%'><tr><th>#</th><th>token</th><th>requests</th>"
+            f"<th>429s</th><th>state</th></tr>{rows}</table>",
+        )
+        return stats
+
+    @shows_errors
+    def tick(self) -> None:
+        self.refresh()
+
+    @shows_errors
+    def _on_refresh_click(self, _button: Any) -> None:
+        self.refresh()
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _row(s: TokenStats, most: int) -> str:
+    width = round(80 * s.requests / most)
+    bar = f"<span style='display:inline-block;height:8px;width:{width}px;background:#90caf9'></span>"
+    if s.cooling_for > 0:
+        state = f"<span style='color:#ef6c00'>cooling down {s.cooling_for:.1f} s</span>"
+    else:
+        state = "<span style='color:#2e7d32'>ready</span>"
+    return (
+        f"<tr><td style='padding-right:12px'>{s.index}</td>"
+        f"<td style='padding-right:12px'><code>{esc(s.token)}</code></td>"
+        f"<td style='padding-right:12px'>{s.requests} {bar}</td>"
+        f"<td style='padding-right:12px'>{s.rate_limited}</td><td>{state}</td></tr>"
+    )
