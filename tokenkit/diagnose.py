@@ -176,7 +176,7 @@ def retry_after_seconds(response: requests.Response, *, now: float | None = None
 # -- the diagnosis ------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(repr=False)
 class Diagnosis:
     """What an HTTP answer says about authentication.
 
@@ -207,6 +207,11 @@ class Diagnosis:
     @property
     def ok(self) -> bool:
         return self.status is not None and 200 <= self.status < 400
+
+    def __repr__(self) -> str:
+        # Short on purpose: a notebook shows it as the plain-text form next to the HTML,
+        # and the evidence in ``details`` belongs in str() and the HTML, not in a repr.
+        return f"<Diagnosis {self.status} {self.kind}: {self.summary}>"
 
     def to_dict(self) -> dict[str, Any]:
         data = {k: v for k, v in self.__dict__.items() if k != "challenge"}

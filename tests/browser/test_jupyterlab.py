@@ -51,3 +51,56 @@ def test_lesson_runs_clean_in_jupyterlab(page, lab_url: str, lesson: str) -> Non
     assert page.get_by_text("Error displaying widget").count() == 0, f"{lesson}: a widget failed to display"
     if shows_widgets(lesson):
         assert page.locator(".jupyter-widgets").count() > 0, f"{lesson}: widgets were expected but none rendered"
+
+
+def _lesson(prefix: str) -> str:
+    matches = [name for name in LESSONS if name.startswith(prefix)]
+    assert matches, f"no lesson {prefix}_*.ipynb"
+    return matches[0]
+
+
+def test_token_inspector_in_the_page(page, lab_url: str) -> None:
+    """Paste a token into the inspector, see its claims, verify it against the JWKS."""
+    open_notebook(page, lab_url, _lesson("04"))
+    assert not run_all_cells(page)["errors"]
+    inspector = page.locator(".tokenkit-inspector").last
+    inspector.scroll_into_view_if_needed()
+    box = inspector.locator(".tokenkit-token-input textarea")
+    token = box.input_value()
+    assert token.count(".") == 2, "lesson 04 shows the inspector with a token to inspect"
+    box.fill("")
+    inspector.locator(".tokenkit-claims").get_by_text("client_id").wait_for(state="detached", timeout=10_000)
+    box.fill(token)  # what a paste does: the whole token arrives at once
+    claims = inspector.locator(".tokenkit-claims")
+    claims.get_by_text("client_id").first.wait_for(timeout=10_000)
+    assert "https://analytics.tokenkit.test" in claims.inner_text()
+    inspector.locator("button.tokenkit-verify").click()
+    result = inspector.locator(".tokenkit-verify-result")
+    result.get_by_text("VERIFIED", exact=False).first.wait_for(timeout=15_000)
+    assert token not in page.locator("body").inner_text(), "the full token must not appear as page text"
+    inspector.screenshot(path=str(ARTIFACTS / "token-inspector.png"))
+
+
+def test_request_explorer_in_the_page(page, lab_url: str) -> None:
+    """Send a request from the explorer, see the status, then a refused one and its diagnosis."""
+    open_notebook(page, lab_url, _lesson("05"))
+    assert not run_all_cells(page)["errors"]
+    explorer = page.locator(".tokenkit-explorer").last
+    explorer.scroll_into_view_if_needed()
+    explorer.locator(".tokenkit-method select").select_option("GET")
+    explorer.locator(".tokenkit-path input").fill("/data")
+    explorer.locator(".tokenkit-auth-form select").select_option("Bearer")
+    sources = explorer.locator(".tokenkit-token-source select option").all_inner_texts()
+    named = [label for label in sources if label != "paste a token"]
+    assert named, "lesson 05 gives the explorer at least one named token"
+    explorer.locator(".tokenkit-token-source select").select_option(label=named[0])
+    explorer.locator("button.tokenkit-send").click()
+    status = explorer.locator(".tokenkit-status")
+    status.get_by_text("200", exact=False).first.wait_for(timeout=15_000)
+
+    explorer.locator(".tokenkit-auth-form select").select_option("none")
+    explorer.locator("button.tokenkit-send").click()
+    status.get_by_text("401", exact=False).first.wait_for(timeout=15_000)
+    diagnosis = explorer.locator(".tokenkit-diagnosis")
+    diagnosis.get_by_text("credentials", exact=False).first.wait_for(timeout=10_000)
+    explorer.screenshot(path=str(ARTIFACTS / "request-explorer.png"))

@@ -354,3 +354,10 @@ def test_bearer_with_two_words_is_a_wrong_scheme(mock_api, tokens):
     d = diagnose(requests.get(f"{mock_api.url}/data", headers={"Authorization": f"Bearer Bearer {t}"}, timeout=5))
     check(d, "wrong_scheme", 401)
     assert t not in str(d)
+
+
+def test_repr_is_one_short_line_without_the_evidence() -> None:
+    from tokenkit.diagnose import Diagnosis
+
+    diagnosis = Diagnosis(403, "insufficient_scope", "The token lacks notes:write.", details={"token": "eyJh…abcd (700 chars)"})
+    assert repr(diagnosis) == "<Diagnosis 403 insufficient_scope: The token lacks notes:write.>"

@@ -1,0 +1,159 @@
+"""Lesson 05 (troubleshooting): decide what to do next from a failing response."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import requests
+
+from . import Exercise, not_yet, right
+
+#: The five answers the exercise allows, and what each means.
+ACTIONS = {
+    "renew_token": "401 from the API: the token is missing, expired, revoked or altered; get a new one, send it, retry once",
+    "more_scope": "403: the token is valid but lacks a scope; a new token of the same kind will not help",
+    "wait": "429: too many requests; wait Retry-After seconds",
+    "fix_client": "the token endpoint refused the client itself (client id, secret, scope); retrying cannot help",
+    "not_auth": "nothing to do with tokens (404, a bad body, a server error); fix the request or the URL",
+}
+
+
+def _token(api: Any, client_id: str) -> str:
+    client = api.clients[client_id]
+    reply = requests.post(
+        api.token_url, data={"grant_type": "client_credentials"}, auth=(client.client_id, client.client_secret), timeout=10
+    )
+    reply.raise_for_status()
+    return str(reply.json()["access_token"])
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _cases(api: Any) -> list[tuple[str, str, requests.Response, str]]:
+    """(what was done, expected action, response, why) for each failing request."""
+    base, token_url = api.url, api.token_url
+    reader = api.clients["analytics-reader"]
+    notes = _token(api, "notes-app")
+    revoked = _token(api, "analytics-reader")
+    requests.post(f"{base}/oauth/revoke", data={"token": revoked}, auth=(reader.client_id, reader.client_secret), timeout=10)
+    header, payload, signature = _token(api, "analytics-reader").split(".")
+    altered = f"{header}.{payload}.{signature[:-4]}AAAA"
+    limited = _token(api, "rate-limited")
+    for _ in range(5):
+        requests.get(f"{base}/data", headers=_bearer(limited), timeout=10)
+    form = {"grant_type": "client_credentials"}
+    return [
+        ("GET /data without a token", "renew_token",
+         requests.get(f"{base}/data", timeout=10), "a 401 from the API: send a (new) token"),
+        ("GET /data with a revoked token", "renew_token",
+         requests.get(f"{base}/data", headers=_bearer(revoked), timeout=10), "a revoked token never works again: get a new one"),
+        ("GET /data with an altered token", "renew_token",
+         requests.get(f"{base}/data", headers=_bearer(altered), timeout=10), "a 401 from the API: get a fresh, unaltered token"),
+        ("POST /notes with an analytics-reader token", "more_scope",
+         requests.post(f"{base}/notes", json={"title": "x"}, headers=_bearer(_token(api, "analytics-reader")), timeout=10),
+         "a 403 insufficient_scope: the token is valid, a new one of the same kind is refused the same way"),
+        ("a 6th quick GET /data with a rate-limited token", "wait",
+         requests.get(f"{base}/data", headers=_bearer(limited), timeout=10), "a 429: wait Retry-After seconds"),
+        ("POST /oauth/token with a wrong client secret", "fix_client",
+         requests.post(token_url, data=form, auth=(reader.client_id, "not-the-secret"), timeout=10),
+         "this 401 comes from the token endpoint (invalid_client): there is no token to renew, the client credentials are wrong"),
+        ("POST /oauth/token asking analytics-reader for notes:write", "fix_client",
+         requests.post(token_url, data={**form, "scope": "notes:write"}, auth=(reader.client_id, reader.client_secret), timeout=10),
+         "a 400 invalid_scope from the token endpoint: the client may not have that scope"),
+        ("GET /notes/99999 with a valid notes-app token", "not_auth",
+         requests.get(f"{base}/notes/99999", headers=_bearer(notes), timeout=10),
+         "a 404 with a valid token: the note does not exist, the token is fine"),
+        ("POST /notes without a title, valid notes-app token", "not_auth",
+         requests.post(f"{base}/notes", json={"body": "no title"}, headers=_bearer(notes), timeout=10),
+         "a 422: the body is invalid, the token is fine"),
+    ]
+
+
+def check_what_next(answer: Any, api: Any = None) -> bool:
+    """``answer`` is a function ``(response) -> one of ACTIONS``; the check makes the responses."""
+    if answer is None:
+        return not_yet(
+            "`answer` is still None.",
+            "Write def what_next(response): ... returning one of " + ", ".join(repr(a) for a in ACTIONS) + "; then answer = what_next.",
+        )
+    if not callable(answer):
+        return not_yet(
+            f"`answer` should be a function, not a {type(answer).__name__}.",
+            "Set answer = what_next (the function itself, without calling it).",
+        )
+    if api is None:
+        return not_yet("the check needs the lesson's mock: call it as check_what_next(answer, api=api).")
+    try:
+        cases = _cases(api)
+    except Exception as exc:  # noqa: BLE001 - a check never raises
+        return not_yet(f"the check could not make its requests ({type(exc).__name__}: {exc}).", "Is the setup cell's mock still running?")
+
+    wrong: list[str] = []
+    for what, expected, response, why in cases:
+        try:
+            got = answer(response)
+        except Exception as exc:  # noqa: BLE001
+            return not_yet(
+                f"for {what} (HTTP {response.status_code}) your function raised {type(exc).__name__}: {exc}",
+                "Every response here is a failure, some without a JSON body or a WWW-Authenticate header: use .get().",
+            )
+        if got not in ACTIONS:
+            return not_yet(
+                f"for {what} your function returned {got!r}, which is not one of the five answers.",
+                "Return one of " + ", ".join(repr(a) for a in ACTIONS) + ".",
+            )
+        if got != expected:
+            wrong.append(f"{what} (HTTP {response.status_code}): you said {got!r}, it is {expected!r}: {why}.")
+    if wrong:
+        shown = "\n   - ".join(wrong[:3])
+        more = f"\n   (and {len(wrong) - 3} more)" if len(wrong) > 3 else ""
+        return not_yet(
+            f"{len(cases) - len(wrong)} of {len(cases)} right. Not right yet:\n   - {shown}{more}",
+            "The status code alone is not enough: look at which URL answered (the token endpoint or the API) "
+            "and at the error code (RFC 6749's invalid_client/invalid_scope vs RFC 6750's invalid_token). "
+            "tokenkit.diagnose(response) has .about_tokens and .token_endpoint.",
+        )
+    return right(
+        f"all {len(cases)} classified. The status says who refused (401 the token, 403 the permission, "
+        "429 the pace); the URL and the error code say whether it was the API or the token endpoint, and "
+        "a 404 or 422 with a valid token is never the token's fault."
+    )
+
+
+# -- answers that must fail ------------------------------------------------------------------
+
+
+def _by_status_only(response: requests.Response) -> str:
+    return {401: "renew_token", 403: "more_scope", 429: "wait"}.get(response.status_code, "not_auth")
+
+
+def _every_4xx_is_auth(response: requests.Response) -> str:
+    return {401: "renew_token", 403: "more_scope", 429: "wait"}.get(response.status_code, "fix_client")
+
+
+def _always_renew(response: requests.Response) -> str:
+    return "renew_token"
+
+
+def _wrong_words(response: requests.Response) -> str:
+    return "retry"
+
+
+_WRONG: tuple[Callable[[dict[str, Any]], Any], ...] = (
+    lambda ns: _by_status_only,
+    lambda ns: _every_4xx_is_auth,
+    lambda ns: _always_renew,
+    lambda ns: _wrong_words,
+)
+
+EXERCISES = {
+    "what_next": Exercise(
+        solution="solutions/05_what_next.py",
+        check=check_what_next,
+        context=("api",),
+        wrong_answers=_WRONG,
+    ),
+}
