@@ -45,17 +45,27 @@ def open_notebook(page: Page, lab_url: str, name: str) -> None:
     )
 
 
-def run_all_cells(page: Page, timeout: float = 180.0) -> dict[str, Any]:
+def run_all_cells(page: Page, timeout: float = 180.0, *, keep_mock: bool = False) -> dict[str, Any]:
     """Run every cell, then wait until the kernel is idle and nothing is still running.
 
-    Run-all stops at the first error, so an error also ends the wait.
+    With ``keep_mock`` the last cell (the lesson's ``api.stop()``) is left unrun, so the
+    lesson's widgets can still talk to its mock. Run-all stops at the first error, so an
+    error also ends the wait.
     """
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    if keep_mock:
+        page.evaluate(
+            "() => { const nb = window.jupyterapp.shell.currentWidget.content;"
+            " nb.activeCellIndex = nb.widgets.length - 1;"
+            " return window.jupyterapp.commands.execute('notebook:run-all-above'); }"
+        )
+    else:
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    unrun = 1 if keep_mock else 0
     deadline = time.monotonic() + timeout
     quiet_since = None
     while time.monotonic() < deadline:
         state = page.evaluate(_STATE_JS)
-        settled = state["kernel"] == "idle" and state["running"] == 0 and (state["executed"] == state["total"] or state["errors"])
+        settled = state["kernel"] == "idle" and state["running"] == 0 and (state["executed"] >= state["total"] - unrun or state["errors"])
         if settled:
             quiet_since = quiet_since or time.monotonic()
             if time.monotonic() - quiet_since > 1.0:  # widgets render just after the last reply

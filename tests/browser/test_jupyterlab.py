@@ -8,18 +8,21 @@ tests/artifacts/.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from .conftest import ARTIFACTS, NOTEBOOKS
+from .conftest import ARTIFACTS, NOTEBOOKS, ROOT
 from .lab import open_notebook, run_all_cells
 
 pytestmark = pytest.mark.browser
 
 LESSONS = sorted(path.name for path in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+DOCS_IMAGES = ROOT / "docs" / "images"
 
 
 def shows_widgets(name: str) -> bool:
@@ -53,6 +56,17 @@ def test_lesson_runs_clean_in_jupyterlab(page, lab_url: str, lesson: str) -> Non
         assert page.locator(".jupyter-widgets").count() > 0, f"{lesson}: widgets were expected but none rendered"
 
 
+def save_screenshot(locator, name: str, mask: list | None = None) -> None:
+    """Screenshots for the README: always into tests/artifacts, and into docs/images when
+    TOKENKIT_UPDATE_SCREENSHOTS=1 (so a normal test run never changes committed files).
+    The token box is masked: even a dead mock's token does not belong in a picture."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    locator.screenshot(path=str(ARTIFACTS / name), mask=mask or [], animations="disabled")
+    if os.environ.get("TOKENKIT_UPDATE_SCREENSHOTS") == "1":
+        DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ARTIFACTS / name, DOCS_IMAGES / name)
+
+
 def _lesson(prefix: str) -> str:
     matches = [name for name in LESSONS if name.startswith(prefix)]
     assert matches, f"no lesson {prefix}_*.ipynb"
@@ -62,7 +76,7 @@ def _lesson(prefix: str) -> str:
 def test_token_inspector_in_the_page(page, lab_url: str) -> None:
     """Paste a token into the inspector, see its claims, verify it against the JWKS."""
     open_notebook(page, lab_url, _lesson("04"))
-    assert not run_all_cells(page)["errors"]
+    assert not run_all_cells(page, keep_mock=True)["errors"]
     inspector = page.locator(".tokenkit-inspector").last
     inspector.scroll_into_view_if_needed()
     box = inspector.locator(".tokenkit-token-input textarea")
@@ -78,13 +92,13 @@ def test_token_inspector_in_the_page(page, lab_url: str) -> None:
     result = inspector.locator(".tokenkit-verify-result")
     result.get_by_text("VERIFIED", exact=False).first.wait_for(timeout=15_000)
     assert token not in page.locator("body").inner_text(), "the full token must not appear as page text"
-    inspector.screenshot(path=str(ARTIFACTS / "token-inspector.png"))
+    save_screenshot(inspector, "token-inspector.png", mask=[box])
 
 
 def test_request_explorer_in_the_page(page, lab_url: str) -> None:
     """Send a request from the explorer, see the status, then a refused one and its diagnosis."""
     open_notebook(page, lab_url, _lesson("05"))
-    assert not run_all_cells(page)["errors"]
+    assert not run_all_cells(page, keep_mock=True)["errors"]
     explorer = page.locator(".tokenkit-explorer").last
     explorer.scroll_into_view_if_needed()
     explorer.locator(".tokenkit-method select").select_option("GET")
@@ -103,4 +117,4 @@ def test_request_explorer_in_the_page(page, lab_url: str) -> None:
     status.get_by_text("401", exact=False).first.wait_for(timeout=15_000)
     diagnosis = explorer.locator(".tokenkit-diagnosis")
     diagnosis.get_by_text("credentials", exact=False).first.wait_for(timeout=10_000)
-    explorer.screenshot(path=str(ARTIFACTS / "request-explorer.png"))
+    save_screenshot(explorer, "request-explorer.png")
