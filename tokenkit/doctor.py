@@ -191,7 +191,7 @@ class Report:
 
     def __str__(self) -> str:
         lines = [f"{'ok ' if c.ok else 'BAD'}  {c.name:<22} {c.detail}" + (f"\n     fix: {c.fix}" if c.fix else "") for c in self.checks]
-        lines.append("All good: open notebooks/00_start_here.ipynb." if self.ok else f"{len(self.problems)} problem(s): run the fix line(s) above, then `tokenkit doctor` again.")
+        lines.append("All good: ready for the lessons." if self.ok else f"{len(self.problems)} problem(s): run the fix line(s) above, then `tokenkit doctor` again.")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:

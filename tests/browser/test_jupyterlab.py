@@ -51,7 +51,8 @@ def test_lesson_runs_clean_in_jupyterlab(page, lab_url: str, lesson: str) -> Non
     state = run_all_cells(page)
     assert not state["errors"], f"{lesson}: {state['errors']}"
     assert state["executed"] == state["total"], f"{lesson}: {state['executed']} of {state['total']} code cells ran"
-    assert page.get_by_text("Error displaying widget").count() == 0, f"{lesson}: a widget failed to display"
+    failed_widgets = page.locator(".jp-OutputArea-output").get_by_text("Error displaying widget")
+    assert failed_widgets.count() == 0, f"{lesson}: a widget failed to display"
     if shows_widgets(lesson):
         assert page.locator(".jupyter-widgets").count() > 0, f"{lesson}: widgets were expected but none rendered"
 

@@ -212,3 +212,11 @@ def test_unknown_route_and_method_answer_in_the_same_shape(mock_api: MockAPI) ->
     assert missing.status_code == 404 and missing.json()["error"] == "not_found"
     wrong = requests.delete(mock_api.url + "/public/weather", timeout=5)
     assert wrong.status_code == 405 and wrong.json()["error"] == "method_not_allowed"
+
+
+def test_a_token_cut_or_extended_blames_the_signature_not_the_header(mock_api: MockAPI, notes_token: str) -> None:
+    for damaged in (notes_token + "x", notes_token[:-1], notes_token + "xxxx"):
+        response = get(mock_api, "/data", headers=bearer(damaged))
+        assert response.status_code == 401
+        description = response.json()["error_description"].lower()
+        assert "signature" in description and "header" not in description, (damaged[-6:], description)

@@ -78,7 +78,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = []
     for item in exc.errors():
-        where = ".".join(str(part) for part in item.get("loc", ()) if part != "body") or "body"
+        where = ".".join(str(part) for part in item.get("loc", ())[1:]) if item.get("loc", ("",))[0] == "body" else ".".join(map(str, item.get("loc", ())))
+        where = where or "request body"
         problems.append(f"{where}: {item.get('msg', 'invalid')}")
     error = ApiError(
         422,

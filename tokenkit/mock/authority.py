@@ -9,6 +9,9 @@ clock with a small leeway, then revocation.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import secrets
 from functools import lru_cache
 from dataclasses import dataclass
@@ -26,6 +29,19 @@ from .store import RefreshTokenStore, RevocationList
 
 ALGORITHM = "RS256"
 REQUIRED_CLAIMS = ("iss", "sub", "aud", "exp", "iat", "nbf", "jti", "scope", "client_id")
+
+
+def _header_of(segment: str) -> dict[str, Any] | None:
+    """The JOSE header from a token's first segment, or None if it is not base64url JSON.
+
+    Decoded here rather than with ``jwt.get_unverified_header``, which also decodes the
+    signature and so blames the header for a signature that was cut short.
+    """
+    try:
+        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (ValueError, binascii.Error):
+        return None
+    return header if isinstance(header, dict) else None
 
 
 def _utc(epoch: float) -> str:
@@ -133,13 +149,12 @@ class Authority:
                 f"The access token is malformed: a JWT has 3 base64url parts separated by dots, this one has {len(parts)}.",
                 "Send the access_token value exactly as the token endpoint returned it, nothing added or cut.",
             )
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.DecodeError:
+        header = _header_of(parts[0])
+        if header is None:
             raise invalid_token(
                 "The access token is malformed: its header is not base64url-encoded JSON.",
                 "Send the access_token value exactly as the token endpoint returned it.",
-            ) from None
+            )
         alg = header.get("alg")
         if alg != ALGORITHM:
             raise invalid_token(
@@ -180,6 +195,16 @@ class Authority:
             raise invalid_token(
                 f"The token lacks the required claim '{exc.claim}'.",
                 "Use an access token from this server, not an ID token or a hand-made JWT.",
+            ) from None
+        except jwt.DecodeError as exc:
+            if "padding" in str(exc).lower() or "signature" in str(exc).lower():
+                raise invalid_token(
+                    "The token's signature part is damaged (characters were cut off or added).",
+                    "Copy the whole access_token again, with nothing before or after it.",
+                ) from None
+            raise invalid_token(
+                "The access token is malformed: its claims are not base64url-encoded JSON.",
+                "Send the access_token value exactly as the token endpoint returned it.",
             ) from None
         except jwt.InvalidTokenError:
             raise invalid_token(
