@@ -113,3 +113,14 @@ def test_binder_installs_the_project_from_environment_yml() -> None:
     text = (ROOT / "environment.yml").read_text()
     assert re.search(r"^\s+- -e \.\s*$", text, re.M), "environment.yml must install the project itself"
     assert not (ROOT / "postBuild").exists() and not (ROOT / "binder").exists(), "one place for Binder config"
+
+
+def test_readme_links_and_images_point_at_files() -> None:
+    readme = (ROOT / "README.md").read_text()
+    targets = re.findall(r"\]\(((?!https?:)[^)#]+)\)", readme)
+    assert targets, "the README links its lessons and images"
+    for target in targets:
+        assert (ROOT / target).exists(), f"README links {target}, which does not exist"
+    lessons = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    for lesson in lessons:
+        assert f"notebooks/{lesson}" in readme, f"the README's lesson map lacks {lesson}"
