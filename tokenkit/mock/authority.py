@@ -31,8 +31,8 @@ ALGORITHM = "RS256"
 REQUIRED_CLAIMS = ("iss", "sub", "aud", "exp", "iat", "nbf", "jti", "scope", "client_id")
 
 
-def _header_of(segment: str) -> dict[str, Any] | None:
-    """The JOSE header from a token's first segment, or None if it is not base64url JSON.
+def _json_segment(segment: str) -> dict[str, Any] | None:
+    """A token segment decoded as a JSON object, or None if it is not base64url JSON.
 
     Decoded here rather than with ``jwt.get_unverified_header``, which also decodes the
     signature and so blames the header for a signature that was cut short.
@@ -149,10 +149,15 @@ class Authority:
                 f"The access token is malformed: a JWT has 3 base64url parts separated by dots, this one has {len(parts)}.",
                 "Send the access_token value exactly as the token endpoint returned it, nothing added or cut.",
             )
-        header = _header_of(parts[0])
+        header = _json_segment(parts[0])
         if header is None:
             raise invalid_token(
                 "The access token is malformed: its header is not base64url-encoded JSON.",
+                "Send the access_token value exactly as the token endpoint returned it.",
+            )
+        if _json_segment(parts[1]) is None:
+            raise invalid_token(
+                "The access token is malformed: its claims (the middle part) are not base64url-encoded JSON.",
                 "Send the access_token value exactly as the token endpoint returned it.",
             )
         alg = header.get("alg")
