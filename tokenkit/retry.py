@@ -7,8 +7,11 @@ Two defaults requests does not have, both learned the hard way:
   hand-written ``while``/``sleep`` loop: urllib3 already parses ``Retry-After`` (seconds
   or HTTP date), grows the backoff exponentially and only retries methods that are safe
   to repeat (POST is not retried unless asked for).
-- **A default timeout.** requests waits forever without one; here every request gets
-  ``timeout`` unless it passes its own.
+- **A default timeout, and a bound on waiting.** requests waits forever without a
+  timeout; here every request gets ``timeout`` unless it passes its own. A server may ask
+  for ``Retry-After: 3600``; a script that silently sleeps an hour looks hung, so a wait
+  longer than ``max_wait`` is not slept: the 429/503 comes straight back to the caller,
+  who can ``diagnose`` it or fail over (see :class:`~tokenkit.TokenPool`).
 
 A server that does not answer at all raises :class:`~tokenkit.ServerUnreachableError`
 (still a ``requests.ConnectionError``) with a message a learner can act on.
@@ -22,11 +25,12 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
+from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util import Retry
 
 from .errors import ServerUnreachableError
 
-__all__ = ["session", "TimeoutSession", "make_retry"]
+__all__ = ["session", "TimeoutSession", "BoundedRetry", "make_retry"]
 
 #: Retry these: 429 Too Many Requests and 503 Service Unavailable both mean "later".
 RETRY_STATUSES = (429, 503)
@@ -55,12 +59,43 @@ def _is_unreachable(exc: requests.ConnectionError) -> bool:
     return not isinstance(exc, (requests.exceptions.SSLError, requests.exceptions.ProxyError))
 
 
+class BoundedRetry(Retry):
+    """urllib3's ``Retry`` that gives up rather than sleep longer than ``max_wait`` seconds.
+
+    urllib3 sleeps for whatever ``Retry-After`` says (newer versions cap it at six hours,
+    and then retry early into another 429). Giving up instead returns the server's answer
+    at once, with its ``Retry-After`` intact for the caller to read. Backoff between
+    retries is capped at ``max_wait`` too (``backoff_max``).
+    """
+
+    def __init__(self, *args: Any, max_wait: float = 60.0, **kwargs: Any) -> None:
+        kwargs.setdefault("backoff_max", max_wait)
+        super().__init__(*args, **kwargs)
+        self.max_wait = max_wait
+
+    def new(self, **kw: Any) -> BoundedRetry:
+        """Carry ``max_wait`` into the copy urllib3 makes after every attempt."""
+        retry = super().new(**kw)
+        retry.max_wait = self.max_wait
+        return retry
+
+    def increment(self, method: str | None = None, url: str | None = None, *args: Any, **kwargs: Any) -> BoundedRetry:  # type: ignore[override]
+        response = kwargs.get("response", args[0] if args else None)
+        if response is not None and self.respect_retry_after_header:
+            wait = self.get_retry_after(response)
+            if wait is not None and wait > self.max_wait:
+                reason = f"Retry-After asks for {wait:.0f} s, more than max_wait={self.max_wait:g} s"
+                raise MaxRetryError(kwargs.get("_pool"), url or "", ResponseError(reason))
+        return super().increment(method, url, *args, **kwargs)
+
+
 def make_retry(
     retries: int = 3,
     backoff_factor: float = 0.5,
     statuses: Collection[int] = RETRY_STATUSES,
     allowed_methods: Collection[str] | None = Retry.DEFAULT_ALLOWED_METHODS,
-) -> Retry:
+    max_wait: float = 60.0,
+) -> BoundedRetry:
     """The ``Retry`` policy :func:`session` mounts.
 
     ``raise_on_status=False``: when retries run out the last 429/503 *response* is
@@ -68,7 +103,7 @@ def make_retry(
     ``RetryError``. Connection errors are retried once: a refused connection to a server
     that is not started will not start answering by waiting.
     """
-    return Retry(
+    return BoundedRetry(
         total=retries,
         connect=min(retries, 1),
         read=retries,
@@ -78,6 +113,7 @@ def make_retry(
         allowed_methods=frozenset(m.upper() for m in allowed_methods) if allowed_methods is not None else None,
         respect_retry_after_header=True,
         raise_on_status=False,
+        max_wait=max_wait,
     )
 
 
@@ -89,16 +125,19 @@ def session(
     *,
     statuses: Collection[int] = RETRY_STATUSES,
     allowed_methods: Collection[str] | None = Retry.DEFAULT_ALLOWED_METHODS,
+    max_wait: float = 60.0,
 ) -> TimeoutSession:
     """A session with ``auth``, retries with backoff on 429/503 and a default ``timeout``.
 
-    Waits follow the server's ``Retry-After`` when it sends one, else
-    ``backoff_factor * 2 ** (n - 1)`` seconds. Pass ``allowed_methods=None`` to retry every
-    method, POST included, only when the API makes POST idempotent (e.g. with keys).
+    Waits follow the server's ``Retry-After`` when it sends one. Without it urllib3 2.x
+    retries the first time at once, then after ``backoff_factor * 2 ** (n - 1)`` seconds
+    (1 s, 2 s, ... with the default 0.5). No single wait exceeds ``max_wait``: a longer
+    ``Retry-After`` returns the 429/503 at once instead. Pass ``allowed_methods=None`` to
+    retry every method, POST included, only when the API makes POST idempotent.
     """
     s = TimeoutSession(timeout=timeout)
     s.auth = auth
-    adapter = HTTPAdapter(max_retries=make_retry(retries, backoff_factor, statuses, allowed_methods))
+    adapter = HTTPAdapter(max_retries=make_retry(retries, backoff_factor, statuses, allowed_methods, max_wait))
     s.mount("http://", adapter)
     s.mount("https://", adapter)
     return s

@@ -104,3 +104,32 @@ def test_unreachable_server_is_explained(no_real_sleep):
     assert f"127.0.0.1:{port}" in str(info.value)
     assert "secret-key-value" not in str(info.value)  # the query string is not repeated
     assert isinstance(info.value, requests.ConnectionError)
+
+
+def test_a_retry_after_longer_than_max_wait_returns_the_429_at_once(fresh_mock, no_real_sleep):
+    token = credentials(fresh_mock, "rate-limited").fetch()
+    s = session(BearerAuth(token), retries=3, max_wait=0.5)  # the mock asks for 1-2 s
+    for _ in range(5):
+        s.get(f"{fresh_mock.url}/data")
+    r = s.get(f"{fresh_mock.url}/data")
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
+    assert no_real_sleep == []  # not slept, not retried early into another 429
+
+
+def test_max_wait_survives_urllib3s_copies_and_caps_backoff():
+    retry = session(max_wait=7).get_adapter("http://example.test/").max_retries
+    assert retry.max_wait == 7 and retry.backoff_max == 7
+    later = retry.new(total=1)
+    assert later.max_wait == 7 and later.backoff_max == 7
+
+
+def test_backoff_without_retry_after_follows_urllib3():
+    """Documented in session(): first retry at once, then backoff_factor * 2 ** (n - 1)."""
+    retry = session(retries=3, backoff_factor=0.5).get_adapter("http://x/").max_retries
+    waits = []
+    for _ in range(3):
+        retry = retry.new(
+            history=retry.history + (urllib3.util.retry.RequestHistory("GET", "/data", None, 503, None),)
+        )
+        waits.append(retry.get_backoff_time())
+    assert waits == [0, 1.0, 2.0]
