@@ -41,8 +41,13 @@ def from_env(name: str, *, dotenv_path: str | os.PathLike[str] | None = None) ->
 
     The ``.env`` file is ``dotenv_path`` if given, else the first ``.env`` found from the
     current directory upward (python-dotenv's ``find_dotenv(usecwd=True)``: the notebook's
-    directory, not tokenkit's). Values already in the real environment win over the file
-    (``override=False``), so a CI secret or an exported variable is never shadowed.
+    directory, not tokenkit's). Values already in the real environment win over the file,
+    so a CI secret or an exported variable is never shadowed.
+
+    The file is read with ``dotenv_values`` and *not* copied into ``os.environ``: reading
+    one secret should not export every line of ``.env`` to each subprocess the program
+    starts, and a kernel that has read ``.env`` once would otherwise keep the old values
+    after the learner edits the file.
 
     A missing or empty variable raises :class:`~tokenkit.MissingSecretError` naming the
     variable and every place looked in, because "KeyError: 'TOKEN'" does not tell a learner
@@ -51,8 +56,9 @@ def from_env(name: str, *, dotenv_path: str | os.PathLike[str] | None = None) ->
     value = os.environ.get(name)
     if value:
         return value
+    empty = value == ""  # set but empty is a different mistake from never set
 
-    from dotenv import dotenv_values, find_dotenv, load_dotenv  # lazy: keeps `import tokenkit` fast
+    from dotenv import dotenv_values, find_dotenv  # lazy: keeps `import tokenkit` fast
 
     looked_in = ["the environment"]
     path: Path | None = None
@@ -69,11 +75,11 @@ def from_env(name: str, *, dotenv_path: str | os.PathLike[str] | None = None) ->
             looked_in.append(f"no .env file in {Path.cwd()} or its parents")
     if path is not None:
         looked_in.append(str(path))
-        load_dotenv(path, override=False)
         # An empty variable in the real environment does not hide a value in the file.
-        value = os.environ.get(name) or dotenv_values(path).get(name)
-        if value:
-            return value
+        from_file = dotenv_values(path).get(name)
+        if from_file:
+            return from_file
+        empty = empty or from_file == ""
     from .errors import MissingSecretError
 
-    raise MissingSecretError(name, looked_in, empty=value is not None)
+    raise MissingSecretError(name, looked_in, empty=empty)

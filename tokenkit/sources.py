@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import os
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -114,6 +115,11 @@ def send_or_explain(session: requests.Session, method: str, url: str, **kwargs: 
         raise ServerUnreachableError(url, exc) from None
 
 
+def _token_url_for(api_url: str) -> str:
+    """The mock's (and this tutorial's) token endpoint under an API base URL."""
+    return api_url.rstrip("/") + "/oauth/token"
+
+
 def _scope_string(scope: str | Iterable[str] | None) -> str | None:
     if scope is None:
         return None
@@ -177,14 +183,21 @@ class ClientCredentials:
         """Build from ``TOKENKIT_API_URL`` (or ``TOKENKIT_TOKEN_URL``), ``TOKENKIT_CLIENT_ID``
         and ``TOKENKIT_CLIENT_SECRET``, in the environment or a ``.env`` file.
 
-        Arguments given explicitly win. The token URL is ``TOKENKIT_TOKEN_URL`` if set,
-        else ``TOKENKIT_API_URL`` + ``/oauth/token``.
+        Arguments given explicitly win, then the real environment, then the file. The token
+        URL is ``TOKENKIT_TOKEN_URL``, else ``TOKENKIT_API_URL`` + ``/oauth/token``; either
+        name in the environment beats both in the file, so exporting ``TOKENKIT_API_URL``
+        to point a script at another server is never undone by a stale line in ``.env``.
         """
         if token_url is None:
-            try:
-                token_url = from_env("TOKENKIT_TOKEN_URL", dotenv_path=dotenv_path)
-            except LookupError:
-                token_url = from_env("TOKENKIT_API_URL", dotenv_path=dotenv_path).rstrip("/") + "/oauth/token"
+            if os.environ.get("TOKENKIT_TOKEN_URL"):
+                token_url = os.environ["TOKENKIT_TOKEN_URL"]
+            elif os.environ.get("TOKENKIT_API_URL"):
+                token_url = _token_url_for(os.environ["TOKENKIT_API_URL"])
+            else:
+                try:
+                    token_url = from_env("TOKENKIT_TOKEN_URL", dotenv_path=dotenv_path)
+                except LookupError:
+                    token_url = _token_url_for(from_env("TOKENKIT_API_URL", dotenv_path=dotenv_path))
         return cls(
             token_url,
             client_id or from_env("TOKENKIT_CLIENT_ID", dotenv_path=dotenv_path),

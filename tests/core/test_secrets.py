@@ -82,3 +82,40 @@ def test_mask_is_unchanged():
     assert mask("") == "<empty>"
     assert mask("short") == "…(5 chars)"
     assert mask("abcdefghijklmnopqrstuvwxyz") == "abcd…wxyz (26 chars)"
+
+
+def test_empty_in_the_environment_without_a_file_is_reported_as_empty(monkeypatch):
+    monkeypatch.setenv(NAME, "")
+    with pytest.raises(MissingSecretError) as info:
+        from_env(NAME)
+    assert "set but empty" in str(info.value)
+
+
+def test_empty_in_the_environment_and_absent_from_the_file_is_reported_as_empty(tmp_path, monkeypatch):
+    (tmp_path / ".env").write_text("SOMETHING_ELSE=1\n")
+    monkeypatch.setenv(NAME, "")
+    with pytest.raises(MissingSecretError) as info:
+        from_env(NAME)
+    assert "set but empty" in str(info.value)
+
+
+def test_never_set_is_reported_as_not_set(tmp_path):
+    (tmp_path / ".env").write_text("SOMETHING_ELSE=1\n")
+    with pytest.raises(MissingSecretError) as info:
+        from_env(NAME)
+    assert "is not set" in str(info.value)
+
+
+def test_reading_a_dotenv_does_not_export_it(tmp_path):
+    import os
+
+    (tmp_path / ".env").write_text(f"{NAME}=from-file\nTOKENKIT_TEST_OTHER_XYZ=1\n")
+    assert from_env(NAME) == "from-file"
+    assert NAME not in os.environ and "TOKENKIT_TEST_OTHER_XYZ" not in os.environ
+
+
+def test_an_edited_dotenv_is_read_again(tmp_path):
+    (tmp_path / ".env").write_text(f"{NAME}=old\n")
+    assert from_env(NAME) == "old"
+    (tmp_path / ".env").write_text(f"{NAME}=new\n")
+    assert from_env(NAME) == "new"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from urllib.parse import parse_qsl
 
 import pytest
@@ -198,4 +199,27 @@ def test_from_env_builds_the_token_url(mock_api, monkeypatch, tmp_path):
     source = ClientCredentials.from_env()
     assert source.token_url == mock_api.token_url
     assert source.fetch().scopes == ("data:read",)
-    monkeypatch.delenv("TOKENKIT_CLIENT_SECRET", raising=False)  # from_env loaded it; keep other tests clean
+    assert "TOKENKIT_CLIENT_SECRET" not in os.environ  # read from the file, not exported
+
+
+def test_from_env_an_exported_api_url_beats_a_token_url_in_the_file(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TOKENKIT_TOKEN_URL", raising=False)
+    monkeypatch.setenv("TOKENKIT_API_URL", "http://exported.test")
+    (tmp_path / ".env").write_text(
+        "TOKENKIT_TOKEN_URL=http://stale.test/oauth/token\nTOKENKIT_CLIENT_ID=a\nTOKENKIT_CLIENT_SECRET=b\n"
+    )
+    assert ClientCredentials.from_env().token_url == "http://exported.test/oauth/token"
+    monkeypatch.setenv("TOKENKIT_TOKEN_URL", "http://exported.test/token")
+    assert ClientCredentials.from_env().token_url == "http://exported.test/token"
+
+
+def test_from_env_file_token_url_beats_file_api_url(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    for name in ("TOKENKIT_TOKEN_URL", "TOKENKIT_API_URL", "TOKENKIT_CLIENT_ID", "TOKENKIT_CLIENT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / ".env").write_text(
+        "TOKENKIT_API_URL=http://api.test\nTOKENKIT_TOKEN_URL=http://auth.test/token\n"
+        "TOKENKIT_CLIENT_ID=a\nTOKENKIT_CLIENT_SECRET=b\n"
+    )
+    assert ClientCredentials.from_env().token_url == "http://auth.test/token"
