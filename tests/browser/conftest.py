@@ -53,6 +53,10 @@ def lab_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     work = tmp_path_factory.mktemp("jupyterlab")
     root = work / "notebooks"
     shutil.copytree(NOTEBOOKS, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    # Lesson 08 reads the repository's .gitignore and .env.example from the notebooks' parent
+    # folder, as it does in a clone; give the copy the same layout.
+    for name in (".gitignore", ".env.example"):
+        shutil.copy2(ROOT / name, work / name)
     settings = work / "settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     # No "get Jupyter news?" toast: the machine is offline and it covers the page.
