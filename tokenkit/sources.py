@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -26,7 +25,7 @@ from urllib.parse import quote_plus, urljoin
 import requests
 
 from .errors import ServerUnreachableError, TokenEndpointError
-from .secrets import from_env, mask
+from .secrets import first_from_env, from_env, mask
 from .tokens import Clock, Token
 
 __all__ = [
@@ -189,15 +188,8 @@ class ClientCredentials:
         to point a script at another server is never undone by a stale line in ``.env``.
         """
         if token_url is None:
-            if os.environ.get("TOKENKIT_TOKEN_URL"):
-                token_url = os.environ["TOKENKIT_TOKEN_URL"]
-            elif os.environ.get("TOKENKIT_API_URL"):
-                token_url = _token_url_for(os.environ["TOKENKIT_API_URL"])
-            else:
-                try:
-                    token_url = from_env("TOKENKIT_TOKEN_URL", dotenv_path=dotenv_path)
-                except LookupError:
-                    token_url = _token_url_for(from_env("TOKENKIT_API_URL", dotenv_path=dotenv_path))
+            name, url = first_from_env(("TOKENKIT_TOKEN_URL", "TOKENKIT_API_URL"), dotenv_path=dotenv_path)
+            token_url = url if name == "TOKENKIT_TOKEN_URL" else _token_url_for(url)
         return cls(
             token_url,
             client_id or from_env("TOKENKIT_CLIENT_ID", dotenv_path=dotenv_path),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tokenkit import MissingSecretError, TokenKitError, from_env, mask
@@ -107,8 +109,6 @@ def test_never_set_is_reported_as_not_set(tmp_path):
 
 
 def test_reading_a_dotenv_does_not_export_it(tmp_path):
-    import os
-
     (tmp_path / ".env").write_text(f"{NAME}=from-file\nTOKENKIT_TEST_OTHER_XYZ=1\n")
     assert from_env(NAME) == "from-file"
     assert NAME not in os.environ and "TOKENKIT_TEST_OTHER_XYZ" not in os.environ
