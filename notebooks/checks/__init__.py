@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tokenkit import ClientCredentials
+
 
 @dataclass(frozen=True)
 class Exercise:
@@ -44,3 +46,14 @@ def not_yet(message: str, hint: str | None = None) -> bool:
     if hint:
         print(f"   Hint: {hint}")
     return False
+
+
+def demo_source(api: Any, client_name: str, **kwargs: Any) -> ClientCredentials:
+    """A token source for one of the lesson mock's demo clients (``api.clients[client_name]``).
+
+    Checks fetch tokens of their own, for clients the learner did not pick, so an answer
+    is judged on what it does and not on the tokens it happened to be given. ``kwargs``
+    go to ``ClientCredentials`` (``scope``, ``clock``).
+    """
+    client = api.clients[client_name]
+    return ClientCredentials(api.token_url, client.client_id, client.client_secret, **kwargs)

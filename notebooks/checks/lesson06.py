@@ -7,7 +7,7 @@ from typing import Any
 
 import tokenkit
 
-from . import Exercise, not_yet, right
+from . import Exercise, demo_source, not_yet, right
 
 
 def _left(token: Any, api: Any) -> float:
@@ -38,8 +38,7 @@ def check_fresh_token(answer: Any, api: Any = None) -> bool:
         )
     if api is None:
         return not_yet("the check needs the lesson's mock: call it as check_fresh_token(answer, api=api).")
-    client = api.clients["short-lived"]
-    source = tokenkit.ClientCredentials(api.token_url, client.client_id, client.client_secret, clock=api.clock.now)
+    source = demo_source(api, "short-lived", clock=api.clock.now)
     try:
         first = source.fetch()
     except Exception as exc:  # noqa: BLE001 - a check never raises

@@ -10,9 +10,9 @@ from typing import Any
 
 import requests
 
-from tokenkit import BearerAuth, ClientCredentials, RateLimitedError, TokenPool
+from tokenkit import BearerAuth, RateLimitedError, TokenPool
 
-from . import Exercise, not_yet, right
+from . import Exercise, demo_source, not_yet, right
 
 CALLS = 20
 RATE_LIMITED = "rate-limited"
@@ -94,27 +94,22 @@ def check_pool(answer: Any, *, api: Any) -> bool:
 # -- answers that must fail (tests/test_exercises.py) ---------------------------------------
 
 
-def _source(ns: dict[str, Any], client_id: str = RATE_LIMITED) -> ClientCredentials:
-    client = ns["api"].clients[client_id]
-    return ClientCredentials(ns["TOKEN_URL"], client.client_id, client.client_secret)
-
-
 def _three_tokens(ns: dict[str, Any]) -> TokenPool:
-    source = _source(ns)
+    source = demo_source(ns["api"], RATE_LIMITED)
     return TokenPool([source.fetch() for _ in range(3)])
 
 
 def _same_token_four_times(ns: dict[str, Any]) -> TokenPool:
-    return TokenPool([_source(ns).fetch()] * 4)
+    return TokenPool([demo_source(ns["api"], RATE_LIMITED).fetch()] * 4)
 
 
 def _a_list_of_tokens(ns: dict[str, Any]) -> list[Any]:
-    source = _source(ns)
+    source = demo_source(ns["api"], RATE_LIMITED)
     return [source.fetch() for _ in range(4)]
 
 
 def _generous_tokens(ns: dict[str, Any]) -> TokenPool:
-    source = _source(ns, "notes-app")
+    source = demo_source(ns["api"], "notes-app")
     return TokenPool([source.fetch() for _ in range(4)])
 
 

@@ -29,7 +29,7 @@ from tokenkit import (
     session,
 )
 
-from . import Exercise, not_yet, right
+from . import Exercise, demo_source, not_yet, right
 
 SCENARIOS = 4
 
@@ -54,13 +54,8 @@ class _FirstTokenGiven:
         return f"<token source for {self.source.client_id!r} prepared by the check>"
 
 
-def _source(api: Any, client_id: str, scope: str | None = None) -> ClientCredentials:
-    client = api.clients[client_id]
-    return ClientCredentials(api.token_url, client.client_id, client.client_secret, scope=scope)
-
-
 def _expected(api: Any) -> dict[str, int]:
-    response = requests.get(f"{api.url}/data", auth=BearerAuth(_source(api, "notes-app").fetch()), timeout=10)
+    response = requests.get(f"{api.url}/data", auth=BearerAuth(demo_source(api, "notes-app").fetch()), timeout=10)
     response.raise_for_status()
     totals: dict[str, int] = defaultdict(int)
     for row in response.json()["rows"]:
@@ -140,7 +135,7 @@ def check_fetch_report(answer: Any, *, api: Any) -> bool:
 
     # 1 of 4: an ordinary source.
     where = f"check 1 of {SCENARIOS} (an ordinary token source)"
-    result, exc = _call(answer, api, _source(api, "notes-app"))
+    result, exc = _call(answer, api, demo_source(api, "notes-app"))
     if exc is not None:
         return _raised(where, exc)
     verdict = _compare(result, expected, where)
@@ -149,7 +144,7 @@ def check_fetch_report(answer: Any, *, api: Any) -> bool:
 
     # 2 of 4: a token without data:read -> 403, which must surface as ForbiddenError.
     where = f"check 2 of {SCENARIOS} (a token without the data:read scope)"
-    result, exc = _call(answer, api, _source(api, "notes-app", scope="notes:read"))
+    result, exc = _call(answer, api, demo_source(api, "notes-app", scope="notes:read"))
     if exc is None:
         return not_yet(
             f"{where}: the API answered 403, but fetch_report returned {result!r:.80} instead of raising.",
@@ -169,7 +164,7 @@ def check_fetch_report(answer: Any, *, api: Any) -> bool:
 
     # 3 of 4: the first token has expired on the server's clock.
     where = f"check 3 of {SCENARIOS} (a token that expired: the check moved the mock's clock)"
-    short = _source(api, "short-lived")
+    short = demo_source(api, "short-lived")
     stale = short.fetch()
     api.clock.advance(120)  # short-lived tokens live 60 s: this one is now refused
     prepared = _FirstTokenGiven(stale, short)
@@ -183,7 +178,7 @@ def check_fetch_report(answer: Any, *, api: Any) -> bool:
 
     # 4 of 4: the first token has used up its rate limit.
     where = f"check 4 of {SCENARIOS} (a token whose rate limit is used up)"
-    limited = _source(api, "rate-limited")
+    limited = demo_source(api, "rate-limited")
     spent = limited.fetch()
     with requests.Session() as http:
         http.auth = BearerAuth(spent)
