@@ -19,8 +19,16 @@ $(READY): pyproject.toml
 
 setup: $(READY)
 
+# JupyterLab runs with .venv/bin first on PATH (and VIRTUAL_ENV set), as if the venv were
+# activated, so its Terminal finds `tokenkit`, `python` and `pip` of this environment. The
+# terminal shell is named explicitly: when stdout is not a tty (an IDE, a launcher, CI),
+# jupyter-server would otherwise start a login shell, whose /etc/profile resets PATH.
+# LAB_ARGS passes extra options, e.g. make lab LAB_ARGS=--no-browser
+LAB_ARGS ?=
 lab: $(READY)
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+	PATH="$(CURDIR)/$(BIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)" \
+	  $(BIN)/jupyter lab --ServerApp.terminado_settings="shell_command=$${SHELL:-/bin/sh}" \
+	  $(LAB_ARGS) notebooks/00_start_here.ipynb
 
 browser:
 	@bash scripts/ensure-chromium.sh
