@@ -71,3 +71,44 @@ def test_command_exit_status_says_whether_anything_is_wrong() -> None:
     assert "mock API" in result.stdout and "All good" in result.stdout
     report = doctor.Report((doctor.Check("x", False, "broken", "fix it"),))
     assert not report.ok and "fix: fix it" in str(report)
+
+
+class _Installed:
+    """A distribution as importlib.metadata returns it, with pip's direct_url.json (PEP 610)."""
+
+    def __init__(self, direct_url: dict[str, object] | None) -> None:
+        self.direct_url = direct_url
+
+    def read_text(self, name: str) -> str | None:
+        return json.dumps(self.direct_url) if name == "direct_url.json" and self.direct_url is not None else None
+
+
+@pytest.mark.parametrize(
+    ("direct_url", "expected"),
+    [
+        (None, "install 'tokenkit-auth[mock]'"),  # from an index, once a release exists
+        ({"url": "file:///srv/tokenkit", "dir_info": {}}, "install 'tokenkit-auth[mock] @ file:///srv/tokenkit'"),
+        (
+            {"url": "https://example.org/tokenkit.git", "vcs_info": {"vcs": "git", "commit_id": "ab12"}},
+            "install 'tokenkit-auth[mock] @ git+https://example.org/tokenkit.git'",
+        ),
+    ],
+)
+def test_the_mock_fix_installs_the_extra_the_way_tokenkit_was_installed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, direct_url: dict[str, object] | None, expected: str
+) -> None:
+    site_packages = tmp_path / "site-packages" / "tokenkit"  # no pyproject.toml above it: not a checkout
+    site_packages.mkdir(parents=True)
+    monkeypatch.setattr(doctor.metadata, "distribution", lambda name: _Installed(direct_url) if name == "tokenkit-auth" else None)
+    command = doctor.install_extra("mock", package_dir=site_packages)
+    assert command.startswith(f"{sys.executable} -m pip ") and command.endswith(expected)
+
+
+def test_from_a_checkout_the_mock_fix_is_an_editable_install_of_that_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
+    checkout = Path(doctor.__file__).resolve().parent.parent
+    assert (checkout / "pyproject.toml").exists(), "the tests run from a checkout"
+    monkeypatch.setitem(sys.modules, "tokenkit.mock", None)  # as if fastapi/uvicorn were missing
+    check = doctor.check_mock()
+    assert not check.ok and "cannot import the mock" in check.detail
+    assert check.fix == f"{sys.executable} -m pip install -e '{checkout}[mock]'"
+    assert "pip install tokenkit" not in check.fix and "'tokenkit[" not in check.fix

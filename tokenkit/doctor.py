@@ -22,6 +22,8 @@ from importlib import metadata
 from pathlib import Path
 
 MIN_PYTHON = (3, 10)
+#: The name pip knows tokenkit by ("tokenkit" on PyPI is an unrelated project); the import name is `tokenkit`.
+DISTRIBUTION = "tokenkit-auth"
 #: Distributions the lessons need, with the lowest version that works.
 REQUIRED = {
     "requests": "2.31",
@@ -48,8 +50,32 @@ class Check:
     fix: str | None = None
 
 
-def _pip(spec: str) -> str:
-    return f"{shlex.quote(sys.executable)} -m pip install {shlex.quote(spec)}"
+def _pip(*args: str) -> str:
+    return f"{shlex.quote(sys.executable)} -m pip install " + " ".join(shlex.quote(arg) for arg in args)
+
+
+def install_extra(extra: str, *, package_dir: Path = Path(__file__).resolve().parent) -> str:
+    """The pip command that adds ``extra`` to tokenkit the way this copy was installed.
+
+    No release is on an index yet, so most people run tokenkit from a checkout: when the
+    package sits in a source tree (an editable install, or PYTHONPATH), the fix is
+    ``-e <checkout>[extra]``. A plain install from a folder or URL is recorded by pip in
+    the distribution's direct_url.json (PEP 610) and gets ``tokenkit-auth[extra] @ <url>``;
+    only an install from an index gets ``tokenkit-auth[extra]``. Never "tokenkit[extra]":
+    on PyPI that name is an unrelated project.
+    """
+    checkout = package_dir.parent
+    if (checkout / "pyproject.toml").exists():
+        return _pip("-e", f"{checkout}[{extra}]")
+    try:
+        recorded = metadata.distribution(DISTRIBUTION).read_text("direct_url.json")
+    except metadata.PackageNotFoundError:
+        recorded = None
+    direct = json.loads(recorded) if recorded else {}
+    url = direct.get("url", "")
+    if "vcs_info" in direct:  # PEP 610 keeps the VCS apart from the URL; pip wants "git+https://..."
+        url = f"{direct['vcs_info']['vcs']}+{url}"
+    return _pip(f"{DISTRIBUTION}[{extra}] @ {url}" if url else f"{DISTRIBUTION}[{extra}]")
 
 
 def _version_tuple(version: str) -> tuple[int, ...]:
@@ -169,7 +195,7 @@ def check_mock() -> Check:
         with MockAPI() as api:
             status = requests.get(api.url + "/health", timeout=5).status_code
     except ImportError as exc:
-        return Check(name, False, f"cannot import the mock ({exc})", _pip("tokenkit[mock]"))
+        return Check(name, False, f"cannot import the mock ({exc})", install_extra("mock"))
     except Exception as exc:  # the doctor reports any failure instead of crashing
         return Check(name, False, f"did not start: {type(exc).__name__}: {exc}", "tokenkit mock --port 0   # shows the full error")
     if status != 200:
