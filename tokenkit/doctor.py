@@ -58,11 +58,12 @@ def install_extra(extra: str, *, package_dir: Path = Path(__file__).resolve().pa
     """The pip command that adds ``extra`` to tokenkit the way this copy was installed.
 
     No release is on an index yet, so most people run tokenkit from a checkout: when the
-    package sits in a source tree (an editable install, or PYTHONPATH), the fix is
-    ``-e <checkout>[extra]``. A plain install from a folder or URL is recorded by pip in
-    the distribution's direct_url.json (PEP 610) and gets ``tokenkit-auth[extra] @ <url>``;
-    only an install from an index gets ``tokenkit-auth[extra]``. Never "tokenkit[extra]":
-    on PyPI that name is an unrelated project.
+    package sits in a source tree (an editable install, or PYTHONPATH), the fix for the
+    mock is ``-e /path/to/checkout[mock]``. A plain install from a folder or URL is
+    recorded by pip in the distribution's direct_url.json (PEP 610) and gets
+    ``tokenkit-auth[mock] @ file:///that/folder``; only an install from an index gets
+    ``tokenkit-auth[mock]``. Never the bare name "tokenkit": on PyPI that is an unrelated
+    project.
     """
     checkout = package_dir.parent
     if (checkout / "pyproject.toml").exists():
