@@ -4,6 +4,13 @@
 for one), starts uvicorn on that socket in a daemon thread, and returns only once the
 server has answered a real HTTP request. Leaving the block stops uvicorn and closes the
 socket, so the port is free again.
+
+A lesson's mock lives as long as its kernel: ``MockAPI(name="lesson").start()``. A *named*
+mock is the process's one mock of that name, so running a lesson's setup cell again replaces
+its server (fresh state, the old one told to stop without waiting for it) instead of adding
+one more, and every mock still running when the process exits (a kernel shut down or
+restarted) is stopped then: all are told to stop at once, so an exit takes one shutdown's
+time (about 0.2 s), well inside the few seconds Jupyter gives a kernel before it kills it.
 """
 
 from __future__ import annotations
@@ -25,6 +32,28 @@ from .requestlog import LogEntry
 from .settings import Settings
 
 START_TIMEOUT = 10.0
+STOP_TIMEOUT = 5.0
+
+# Every mock of this process that is serving, and the named ones by name. One lock for both.
+_running: set["MockAPI"] = set()
+_named: dict[str, "MockAPI"] = {}
+_registry_lock = threading.Lock()
+
+
+def _stop_all_at_exit() -> None:
+    """Stop every mock still serving when the interpreter exits (a kernel shutdown or restart).
+
+    All are told to stop first and joined afterwards, so ten mocks take as long as one.
+    """
+    with _registry_lock:
+        mocks = list(_running)
+    for mock in mocks:
+        mock._signal_stop()
+    for mock in mocks:
+        mock.stop()
+
+
+atexit.register(_stop_all_at_exit)
 
 
 def _url_host(host: str) -> str:
@@ -48,8 +77,14 @@ class MockAPI:
         rate_limits: bool = True,
         leeway: int = 5,
         log_size: int = 200,
+        name: str | None = None,
     ) -> None:
+        """``name``: make this the process's one mock of that name (see the module docstring).
+
+        Lessons pass ``name="lesson"``; tests and scripts that want mocks side by side leave it out.
+        """
         self.host = host
+        self.name = name
         self._requested_port = port
         self._public_url = public_url.rstrip("/") if public_url else None
         self._options: dict[str, Any] = {"seed": seed, "rate_limits": rate_limits, "leeway": leeway, "log_size": log_size}
@@ -91,8 +126,23 @@ class MockAPI:
         except BaseException:
             self.stop()
             raise
-        atexit.register(self.stop)
+        self._register()
         return self
+
+    def _register(self) -> None:
+        """Count this mock as running; as a named one, take the name and stop its predecessor.
+
+        The predecessor is only told to stop: its server finishes its requests and frees its
+        port on its own thread a moment later, so a setup cell run again is not slowed down.
+        """
+        with _registry_lock:
+            _running.add(self)
+            previous = _named.get(self.name) if self.name is not None else None
+            if self.name is not None:
+                _named[self.name] = self
+        if previous is not None and previous is not self:
+            previous._signal_stop()
+            previous._forget()
 
     def _issuer(self) -> str | None:
         """The token issuer: the public URL if given; none fixed on a wildcard address.
@@ -125,14 +175,25 @@ class MockAPI:
 
     def stop(self) -> None:
         """Stop serving and free the port. Safe to call twice."""
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._signal_stop()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=STOP_TIMEOUT)
         if self._socket is not None:
             self._socket.close()
+        self._forget()
+
+    def _signal_stop(self) -> None:
+        """Tell uvicorn to shut down (it closes its listening socket itself); do not wait."""
+        if self._server is not None:
+            self._server.should_exit = True
+
+    def _forget(self) -> None:
+        """Drop the references to the server and leave the registry (the state stays readable)."""
         self._server = self._thread = self._socket = None
-        atexit.unregister(self.stop)
+        with _registry_lock:
+            _running.discard(self)
+            if self.name is not None and _named.get(self.name) is self:
+                del _named[self.name]
 
     def __enter__(self) -> "MockAPI":
         return self.start()
