@@ -124,3 +124,15 @@ def test_readme_links_and_images_point_at_files() -> None:
     lessons = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     for lesson in lessons:
         assert f"notebooks/{lesson}" in readme, f"the README's lesson map lacks {lesson}"
+
+
+def test_readme_says_how_to_install_into_your_own_project_and_run_the_command_from_any_shell() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "## Using tokenkit in your own project" in readme
+    section = readme.split("## Using tokenkit in your own project")[1].split("\n## ")[0]
+    name = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["name"]
+    assert f"**`{name}`**" in section and "import name is `tokenkit`" in section
+    assert "pip install -e /path/to/tokenkit" in section and f"pip install '{name} @ file:///path/to/tokenkit'" in section
+    for command in (".venv/bin/tokenkit doctor", "source .venv/bin/activate", r".venv\Scripts\activate", "python -m tokenkit doctor"):
+        assert command in section, command
+    assert "tokenkit: command not found" in readme.split("## Troubleshooting")[1]
