@@ -1,22 +1,32 @@
 """Self-checks for the lessons' exercises.
 
 A learner writes an answer in a cell, then runs ``check_…(answer, …)``: it prints
-"Right" with why, or "Not yet" with what is wrong and a hint, and returns a bool. It
-never raises, so a lesson still runs top to bottom with the exercise left blank.
+"Right" with why, or "Not yet" with what is wrong and a hint, and returns a
+:class:`Verdict`, true or false like a bool but displayed as nothing, so the cell shows the
+message and not a stray ``True``/``False`` under it. A check never raises, so a lesson
+still runs top to bottom with the exercise left blank.
+
+A solution stays hidden until the learner asks: ``solution("03_retitle")`` shows a
+button that reveals ``solutions/03_retitle.py`` (the one copy of it) and how to load it.
+Run All presses no buttons, so it spoils nothing.
 
 Each lesson module lists its exercises in ``EXERCISES``; ``tests/test_exercises.py``
 runs every solution file against a live mock and checks that it passes, that each
-listed wrong answer fails with a helpful message, and that every ``%load`` in a lesson
-points at a file that exists.
+listed wrong answer fails with a helpful message, and that every ``solution(…)`` in a
+lesson names a solution file that exists.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tokenkit import ClientCredentials
+
+if TYPE_CHECKING:
+    from .reveal import SolutionReveal
 
 
 @dataclass(frozen=True)
@@ -31,21 +41,75 @@ class Exercise:
     """
 
     solution: str
-    check: Callable[..., bool]
+    check: Callable[..., Verdict]
     context: tuple[str, ...] = ()
     wrong_answers: tuple[Callable[[dict[str, Any]], Any], ...] = field(default_factory=tuple)
 
 
-def right(message: str) -> bool:
+@dataclass(frozen=True)
+class Verdict:
+    """What a check decided: true when the answer is right, false when not yet.
+
+    The check has printed the message already, so in a notebook the verdict displays as
+    nothing (``_ipython_display_``); in code it is used as a bool (``if check_…(…):``).
+    """
+
+    passed: bool
+    message: str
+    hint: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def _ipython_display_(self) -> None:
+        """Show nothing: the message was printed when the check ran."""
+
+    def __repr__(self) -> str:
+        return "<check: right>" if self.passed else "<check: not yet>"
+
+
+def right(message: str) -> Verdict:
     print(f"✅ Right: {message}")
-    return True
+    return Verdict(True, message)
 
 
-def not_yet(message: str, hint: str | None = None) -> bool:
+def not_yet(message: str, hint: str | None = None) -> Verdict:
     print(f"❌ Not yet: {message}")
     if hint:
         print(f"   Hint: {hint}")
-    return False
+    return Verdict(False, message, hint)
+
+
+def error_name(exc: BaseException) -> str:
+    """The name a learner would import the exception by: ``binascii.Error``, not ``Error``.
+
+    Builtins stay bare (``KeyError``); others get their package, shortened to where the
+    package exposes them (``json.JSONDecodeError``, ``requests.ConnectionError``).
+    """
+    cls = type(exc)
+    module = cls.__module__
+    if module == "builtins":
+        return cls.__qualname__
+    package = module.split(".")[0]
+    if getattr(sys.modules.get(package), cls.__qualname__, None) is cls:
+        return f"{package}.{cls.__qualname__}"
+    return f"{module}.{cls.__qualname__}"
+
+
+def raised(exc: BaseException) -> str:
+    """``"binascii.Error: Incorrect padding"``: an exception as a message line."""
+    return f"{error_name(exc)}: {exc}" if str(exc) else error_name(exc)
+
+
+def solution(name: str) -> SolutionReveal:
+    """A "Show solution" button for ``solutions/<name>.py``: nothing is shown or run until pressed.
+
+    ``name`` is the file's stem (``"03_retitle"``); the file is the only copy of the
+    solution, and the button shows it with the ``%load`` line that puts it in a cell.
+    """
+    from .reveal import SolutionReveal  # ipywidgets only when a lesson asks for it
+
+    return SolutionReveal(name)
 
 
 def demo_source(api: Any, client_name: str, **kwargs: Any) -> ClientCredentials:

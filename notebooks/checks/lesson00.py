@@ -6,10 +6,10 @@ from typing import Any
 
 import requests
 
-from . import Exercise, not_yet, right
+from . import Exercise, Verdict, error_name, not_yet, right
 
 
-def check_warm_up(answer: Any, *, BASE_URL: str) -> bool:
+def check_warm_up(answer: Any, *, BASE_URL: str) -> Verdict:
     """The answer must be the JSON of GET /public/weather for Porto, as a dict."""
     if answer is None:
         return not_yet("`answer` is still None.", "Fill in the answer cell, run it, then run this check again.")
@@ -25,7 +25,7 @@ def check_warm_up(answer: Any, *, BASE_URL: str) -> bool:
     try:
         expected = requests.get(f"{BASE_URL}/public/weather", params={"city": "Porto"}, timeout=10).json()
     except (requests.RequestException, ValueError) as exc:
-        return not_yet(f"the check could not ask the mock itself ({type(exc).__name__}).", "Is the setup cell's mock still running? Run it again.")
+        return not_yet(f"the check could not ask the mock itself ({error_name(exc)}).", "Is the setup cell's mock still running? Run it again.")
     if answer.get("city") != "Porto":
         return not_yet(
             f"this is the weather for {answer.get('city')!r}, not Porto.",

@@ -12,7 +12,7 @@ import requests
 
 from tokenkit import ClientCredentials, Token
 
-from . import Exercise, not_yet, right
+from . import Exercise, Verdict, error_name, not_yet, right
 
 READER = "analytics-reader"
 
@@ -22,7 +22,7 @@ def _ask_me(base_url: str, access_token: str) -> tuple[dict[str, Any] | None, st
     try:
         response = requests.get(f"{base_url}/me", headers={"Authorization": f"Bearer {access_token}"}, timeout=10)
     except requests.RequestException as exc:
-        return None, f"the check could not reach {base_url} ({type(exc).__name__}).", "Is the setup cell's mock still running? Run the setup cell again."
+        return None, f"the check could not reach {base_url} ({error_name(exc)}).", "Is the setup cell's mock still running? Run the setup cell again."
     try:
         body = response.json()
     except ValueError:
@@ -33,7 +33,7 @@ def _ask_me(base_url: str, access_token: str) -> tuple[dict[str, Any] | None, st
     return body, "", None
 
 
-def _not_a_token_string(answer: Any) -> bool | None:
+def _not_a_token_string(answer: Any) -> Verdict | None:
     """``not_yet`` for answers that are not a bare token string; None when it is one."""
     if answer is None:
         return not_yet("`answer` is still None.", "Fill in the answer cell, run it, then run this check again.")
@@ -62,7 +62,7 @@ def _not_a_token_string(answer: Any) -> bool | None:
     return None
 
 
-def check_reader_token(answer: Any, *, BASE_URL: str) -> bool:
+def check_reader_token(answer: Any, *, BASE_URL: str) -> Verdict:
     """A token, got by hand, for analytics-reader with exactly the scope data:read."""
     refused = _not_a_token_string(answer)
     if refused is not None:
@@ -83,7 +83,7 @@ def check_reader_token(answer: Any, *, BASE_URL: str) -> bool:
     )
 
 
-def check_narrow_token(answer: Any, *, BASE_URL: str) -> bool:
+def check_narrow_token(answer: Any, *, BASE_URL: str) -> Verdict:
     """A tokenkit Token for notes-app with only notes:read (least privilege)."""
     if answer is None:
         return not_yet("`answer` is still None.", "Fill in the answer cell, run it, then run this check again.")

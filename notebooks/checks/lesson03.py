@@ -14,7 +14,7 @@ import requests
 
 from tokenkit import BearerAuth, ClientCredentials
 
-from . import Exercise, not_yet, right
+from . import Exercise, Verdict, error_name, not_yet, raised, right
 
 REPORT_TITLE = "Weekly report"
 REPORT_TAGS = ("work", "reports")
@@ -34,7 +34,7 @@ def _get_note(base_url: str, token: str, note_id: int) -> tuple[int, dict[str, A
     return response.status_code, body
 
 
-def check_create_note(answer: Any, *, BASE_URL: str, TOKEN_URL: str, CLIENT_ID: str, CLIENT_SECRET: str) -> bool:
+def check_create_note(answer: Any, *, BASE_URL: str, TOKEN_URL: str, CLIENT_ID: str, CLIENT_SECRET: str) -> Verdict:
     """The id (an int) of a note titled 'Weekly report' with tags work and reports."""
     if answer is None:
         return not_yet("`answer` is still None.", "Fill in the answer cell, run it, then run this check again.")
@@ -57,7 +57,7 @@ def check_create_note(answer: Any, *, BASE_URL: str, TOKEN_URL: str, CLIENT_ID: 
     try:
         status, note = _get_note(BASE_URL, _token(TOKEN_URL, CLIENT_ID, CLIENT_SECRET), answer)
     except requests.RequestException as exc:
-        return not_yet(f"the check could not reach the API ({type(exc).__name__}).", "Is the setup cell's mock still running? Run the setup cell again.")
+        return not_yet(f"the check could not reach the API ({error_name(exc)}).", "Is the setup cell's mock still running? Run the setup cell again.")
     if status == 404:
         return not_yet(f"there is no note {answer} on the server (GET /notes/{answer} answered 404).", "Was it deleted, or created with another client? Create it with this lesson's token.")
     if status != 200:
@@ -76,7 +76,7 @@ def check_create_note(answer: Any, *, BASE_URL: str, TOKEN_URL: str, CLIENT_ID: 
     )
 
 
-def check_retitle(answer: Any, *, BASE_URL: str, TOKEN_URL: str, CLIENT_ID: str, CLIENT_SECRET: str) -> bool:
+def check_retitle(answer: Any, *, BASE_URL: str, TOKEN_URL: str, CLIENT_ID: str, CLIENT_SECRET: str) -> Verdict:
     """A function retitle(token, note_id, title) that changes the title and keeps body and tags."""
     if answer is None:
         return not_yet("`answer` is still None.", "Define the function, then: answer = retitle (no parentheses).")
@@ -98,15 +98,15 @@ def check_retitle(answer: Any, *, BASE_URL: str, TOKEN_URL: str, CLIENT_ID: str,
         created.raise_for_status()
         note_id = created.json()["id"]
     except (requests.RequestException, ValueError, KeyError) as exc:
-        return not_yet(f"the check could not create its test note ({type(exc).__name__}).", "Is the setup cell's mock still running? Run the setup cell again.")
+        return not_yet(f"the check could not create its test note ({error_name(exc)}).", "Is the setup cell's mock still running? Run the setup cell again.")
     try:
         returned = answer(token, note_id, NEW_TITLE)
     except Exception as exc:  # the learner's code: report, never raise
-        return not_yet(f"calling retitle(token, {note_id}, {NEW_TITLE!r}) raised {type(exc).__name__}: {exc}", "Run it yourself on a note of yours to see where.")
+        return not_yet(f"calling retitle(token, {note_id}, {NEW_TITLE!r}) raised {raised(exc)}", "Run it yourself on a note of yours to see where.")
     try:
         status, note = _get_note(BASE_URL, token, note_id)
     except requests.RequestException as exc:
-        return not_yet(f"the check could not read the note back ({type(exc).__name__}).", "Is the setup cell's mock still running?")
+        return not_yet(f"the check could not read the note back ({error_name(exc)}).", "Is the setup cell's mock still running?")
     if status == 404:
         return not_yet(f"the test note {note_id} is gone after retitle(): was it deleted?", "Change the note; do not DELETE it.")
     if note.get("title") != NEW_TITLE:

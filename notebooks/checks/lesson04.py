@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import time
 from typing import Any
 
 import requests
 
-from . import Exercise, not_yet, right
+from . import Exercise, Verdict, not_yet, raised, right
 
 _FIELDS = ("kid", "scopes", "seconds_left")
 
@@ -35,7 +36,26 @@ def _truth(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return _segment(header_b64), _segment(payload_b64)
 
 
-def check_token_facts(answer: Any, api: Any = None) -> bool:
+def _hint_for(exc: Exception) -> str:
+    """The step that an exception from decoding a JWT by hand points at."""
+    if isinstance(exc, binascii.Error):
+        return (
+            "base64url in a JWT has its '=' padding removed (RFC 7515 §2), and the decoder wants it back: "
+            "base64.urlsafe_b64decode(part + '=' * (-len(part) % 4))."
+        )
+    if isinstance(exc, (UnicodeDecodeError, json.JSONDecodeError)):
+        return (
+            "the decoded bytes are not JSON. Decode the header (first part) and the claims (second part), not the "
+            "signature, and with base64.urlsafe_b64decode (the '-' and '_' alphabet), not b64decode."
+        )
+    if isinstance(exc, KeyError):
+        return f"there is no {exc} where you looked: kid is in the header (first part); scope and exp are claims (second part)."
+    if isinstance(exc, ValueError) and "unpack" in str(exc):
+        return "A JWT has exactly three parts: header, payload, signature = token.split('.')."
+    return "Split on '.', add back the '=' padding, base64url-decode, then json.loads the first two parts."
+
+
+def check_token_facts(answer: Any, api: Any = None) -> Verdict:
     """``answer`` is a function ``(token, now) -> {"kid", "scopes", "seconds_left"}``.
 
     The check asks the lesson's mock for two tokens of its own (two clients, different
@@ -57,7 +77,7 @@ def check_token_facts(answer: Any, api: Any = None) -> bool:
     try:
         tokens = [_token_for(api, "notes-app"), _token_for(api, "analytics-reader")]
     except Exception as exc:  # noqa: BLE001 - a check never raises
-        return not_yet(f"the check could not get tokens from the mock ({type(exc).__name__}: {exc}).", "Is the setup cell's mock still running?")
+        return not_yet(f"the check could not get tokens from the mock ({raised(exc)}).", "Is the setup cell's mock still running?")
 
     for token in tokens:
         header, claims = _truth(token)
@@ -66,10 +86,7 @@ def check_token_facts(answer: Any, api: Any = None) -> bool:
             try:
                 got = answer(token, now)
             except Exception as exc:  # noqa: BLE001
-                return not_yet(
-                    f"your function raised {type(exc).__name__}: {exc}",
-                    "Split on '.', add back the '=' padding, base64url-decode, then json.loads each part.",
-                )
+                return not_yet(f"your function raised {raised(exc)}", _hint_for(exc))
             if not isinstance(got, dict):
                 return not_yet(
                     f"your function returned a {type(got).__name__}; it should return a dict.",
@@ -142,6 +159,13 @@ def _exp_not_seconds_left(token: str, now: float) -> dict[str, Any]:
     return {"kid": header["kid"], "scopes": claims["scope"].split(), "seconds_left": claims["exp"]}
 
 
+def _no_padding(token: str, now: float) -> dict[str, Any]:
+    header_b64, payload_b64, _ = token.split(".")
+    header = json.loads(base64.urlsafe_b64decode(header_b64))
+    claims = json.loads(base64.urlsafe_b64decode(payload_b64))
+    return {"kid": header["kid"], "scopes": claims["scope"].split(), "seconds_left": claims["exp"] - now}
+
+
 def _ignores_now(token: str, now: float) -> dict[str, Any]:
     header, claims = _truth(token)
     return {"kid": header["kid"], "scopes": claims["scope"].split(), "seconds_left": claims["exp"] - time.time()}
@@ -157,6 +181,7 @@ EXERCISES = {
             lambda ns: _scopes_as_string,
             lambda ns: _exp_not_seconds_left,
             lambda ns: _ignores_now,
+            lambda ns: _no_padding,
             lambda ns: "kid, scopes, seconds_left",
         ),
     ),

@@ -7,7 +7,7 @@ from typing import Any
 
 import requests
 
-from . import Exercise, not_yet, right
+from . import Exercise, Verdict, not_yet, raised, right
 
 #: The five answers the exercise allows, and what each means.
 ACTIONS = {
@@ -72,7 +72,7 @@ def _cases(api: Any) -> list[tuple[str, str, requests.Response, str]]:
     ]
 
 
-def check_what_next(answer: Any, api: Any = None) -> bool:
+def check_what_next(answer: Any, api: Any = None) -> Verdict:
     """``answer`` is a function ``(response) -> one of ACTIONS``; the check makes the responses."""
     if answer is None:
         return not_yet(
@@ -89,7 +89,7 @@ def check_what_next(answer: Any, api: Any = None) -> bool:
     try:
         cases = _cases(api)
     except Exception as exc:  # noqa: BLE001 - a check never raises
-        return not_yet(f"the check could not make its requests ({type(exc).__name__}: {exc}).", "Is the setup cell's mock still running?")
+        return not_yet(f"the check could not make its requests ({raised(exc)}).", "Is the setup cell's mock still running?")
 
     wrong: list[str] = []
     for what, expected, response, why in cases:
@@ -97,7 +97,7 @@ def check_what_next(answer: Any, api: Any = None) -> bool:
             got = answer(response)
         except Exception as exc:  # noqa: BLE001
             return not_yet(
-                f"for {what} (HTTP {response.status_code}) your function raised {type(exc).__name__}: {exc}",
+                f"for {what} (HTTP {response.status_code}) your function raised {raised(exc)}",
                 "Every response here is a failure, some without a JSON body or a WWW-Authenticate header: use .get().",
             )
         if got not in ACTIONS:

@@ -7,7 +7,7 @@ from typing import Any
 
 import tokenkit
 
-from . import Exercise, demo_source, not_yet, right
+from . import Exercise, Verdict, demo_source, not_yet, raised, right
 
 
 def _left(token: Any, api: Any) -> float:
@@ -19,7 +19,7 @@ def _used(source: tokenkit.ClientCredentials, refresh_token: str) -> bool:
     return not source.introspect(refresh_token).get("active", False)
 
 
-def check_fresh_token(answer: Any, api: Any = None) -> bool:
+def check_fresh_token(answer: Any, api: Any = None) -> Verdict:
     """``answer`` is ``fresh_token(token, source, min_left)``; the check moves the mock's clock.
 
     The check uses the ``short-lived`` client (60-second tokens with rotating refresh
@@ -42,7 +42,7 @@ def check_fresh_token(answer: Any, api: Any = None) -> bool:
     try:
         first = source.fetch()
     except Exception as exc:  # noqa: BLE001 - a check never raises
-        return not_yet(f"the check could not get a token from the mock ({type(exc).__name__}: {exc}).", "Is the setup cell's mock still running?")
+        return not_yet(f"the check could not get a token from the mock ({raised(exc)}).", "Is the setup cell's mock still running?")
 
     def call(token: Any, min_left: float) -> Any:
         return answer(token, source, min_left)
@@ -73,6 +73,13 @@ def check_fresh_token(answer: Any, api: Any = None) -> bool:
             )
         second = call(first, 30)
         if second.access_token == first.access_token:
+            if _used(source, first.refresh_token):
+                return not_yet(
+                    f"the token had {describe(first)} and you did renew it (its refresh token is spent), "
+                    "but you returned the old token.",
+                    "source.refresh(token) does not change `token`; it returns a new Token: return that one "
+                    "(return source.refresh(token)).",
+                )
             return not_yet(
                 f"the token had {describe(first)}, fewer than min_left=30, and you returned it unchanged.",
                 "Judge the time with the token's own clock, here the mock's (token.expires_in or "
@@ -110,7 +117,7 @@ def check_fresh_token(answer: Any, api: Any = None) -> bool:
             )
         return not_yet(f"the token endpoint refused: {exc.error}: {exc.error_description}")
     except Exception as exc:  # noqa: BLE001
-        return not_yet(f"your function raised {type(exc).__name__}: {exc}", "fresh_token(token, source, min_left) returns a Token.")
+        return not_yet(f"your function raised {raised(exc)}", "fresh_token(token, source, min_left) returns a Token.")
     return right(
         "the token is kept while it has more than min_left seconds, and renewed with its refresh "
         "token (which rotates: each renewal spends the old one) once it is stale or expired, judged by "
@@ -149,6 +156,12 @@ def _keeps_first_refresh_token() -> Any:
     return fresh_token
 
 
+def _refreshes_but_returns_old(token: tokenkit.Token, source: Any, min_left: float = 30) -> tokenkit.Token:
+    if token.is_expired(min_left):
+        source.refresh(token)  # the new Token is thrown away
+    return token
+
+
 def _string(token: tokenkit.Token, source: Any, min_left: float = 30) -> str:
     return token.access_token
 
@@ -164,6 +177,7 @@ EXERCISES = {
             lambda ns: _fetch_instead,
             lambda ns: _fixed_threshold,
             lambda ns: _keeps_first_refresh_token(),
+            lambda ns: _refreshes_but_returns_old,
             lambda ns: _string,
         ),
     ),

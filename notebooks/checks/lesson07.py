@@ -12,14 +12,14 @@ import requests
 
 from tokenkit import BearerAuth, RateLimitedError, TokenPool
 
-from . import Exercise, demo_source, not_yet, right
+from . import Exercise, Verdict, demo_source, error_name, not_yet, raised, right
 
 CALLS = 20
 RATE_LIMITED = "rate-limited"
 LIMIT, WINDOW = 5, 2  # the rate-limited demo client: 5 requests per 2 s per token
 
 
-def check_pool(answer: Any, *, api: Any) -> bool:
+def check_pool(answer: Any, *, api: Any) -> Verdict:
     """A TokenPool of rate-limited tokens that makes 20 calls to /data with max_wait=0."""
     if answer is None:
         return not_yet("`answer` is still None.", "Build a tokenkit.TokenPool([...]) of rate-limited tokens and assign it to answer.")
@@ -62,9 +62,9 @@ def check_pool(answer: Any, *, api: Any) -> bool:
             f"Each token may make {LIMIT} calls per {WINDOW} s, so {CALLS} calls need at least {CALLS // LIMIT} tokens.",
         )
     except requests.RequestException as exc:
-        return not_yet(f"the calls failed ({type(exc).__name__}).", "Is the setup cell's mock still running? Run the setup cell again.")
+        return not_yet(f"the calls failed ({error_name(exc)}).", "Is the setup cell's mock still running? Run the setup cell again.")
     except Exception as exc:  # noqa: BLE001 - whatever the learner's pool raised, explain it
-        return not_yet(f"using the pool raised {type(exc).__name__}: {exc}", "Build the pool from tokens or token sources.")
+        return not_yet(f"using the pool raised {raised(exc)}", "Build the pool from tokens or token sources.")
     finally:
         answer.max_wait = saved_wait
 

@@ -23,7 +23,7 @@ import requests
 
 from tokenkit import BearerAuth, ClientCredentials, MissingSecretError, Token, TokenEndpointError, mask
 
-from . import Exercise, not_yet, right
+from . import Exercise, Verdict, error_name, not_yet, raised, right
 
 CHECK_CLIENT = "short-lived"  # a client lesson 08 never uses, so only the file can name it
 NAMES = ("TOKENKIT_API_URL", "TOKENKIT_CLIENT_ID", "TOKENKIT_CLIENT_SECRET")
@@ -44,7 +44,7 @@ def _clean_environment() -> Iterator[None]:
         os.environ.update(saved)
 
 
-def check_token_from_dotenv(answer: Any, *, api: Any) -> bool:
+def check_token_from_dotenv(answer: Any, *, api: Any) -> Verdict:
     """A function get_token(env_file) returning a Token for the client the .env file names."""
     if answer is None:
         return not_yet("`answer` is still None.", "Write def get_token(env_file): ... returning a Token, then set answer = get_token.")
@@ -84,7 +84,7 @@ def check_token_from_dotenv(answer: Any, *, api: Any) -> bool:
     except TypeError as exc:
         return not_yet(f"calling get_token(env_file) raised TypeError: {exc}", "The check calls it with one argument: the path of the .env file.")
     except Exception as exc:  # noqa: BLE001 - explain whatever the learner's function raised
-        return not_yet(f"get_token raised {type(exc).__name__}: {exc}", "Try it on the lesson's own file first: get_token(ENV_FILE).")
+        return not_yet(f"get_token raised {raised(exc)}", "Try it on the lesson's own file first: get_token(ENV_FILE).")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -109,7 +109,7 @@ def check_token_from_dotenv(answer: Any, *, api: Any) -> bool:
     try:
         me = requests.get(f"{api.url}/me", auth=BearerAuth(result), timeout=10)
     except requests.RequestException as exc:
-        return not_yet(f"the check could not reach the API ({type(exc).__name__}).", "Is the setup cell's mock still running? Run the setup cell again.")
+        return not_yet(f"the check could not reach the API ({error_name(exc)}).", "Is the setup cell's mock still running? Run the setup cell again.")
     if me.status_code != 200:
         return not_yet(f"the API refused the token you returned (HTTP {me.status_code}).", "Return a fresh token: source.fetch().")
     got = me.json().get("client_id")

@@ -29,7 +29,7 @@ from tokenkit import (
     session,
 )
 
-from . import Exercise, demo_source, not_yet, right
+from . import Exercise, Verdict, demo_source, error_name, not_yet, raised, right
 
 SCENARIOS = 4
 
@@ -63,7 +63,7 @@ def _expected(api: Any) -> dict[str, int]:
     return dict(sorted(totals.items()))
 
 
-def _compare(result: Any, expected: dict[str, int], where: str) -> bool | None:
+def _compare(result: Any, expected: dict[str, int], where: str) -> Verdict | None:
     """None when ``result`` is the expected report, else the Not-yet verdict (False)."""
     if result == expected:
         return None
@@ -94,18 +94,18 @@ def _call(answer: Callable[..., Any], api: Any, source: Any) -> tuple[Any, BaseE
         return None, exc
 
 
-def _raised(where: str, exc: BaseException) -> bool:
+def _raised(where: str, exc: BaseException) -> Verdict:
     if isinstance(exc, requests.ConnectionError):
-        return not_yet(f"{where}: the API could not be reached ({type(exc).__name__}).", "Is the setup cell's mock still running? Run the setup cell again.")
+        return not_yet(f"{where}: the API could not be reached ({error_name(exc)}).", "Is the setup cell's mock still running? Run the setup cell again.")
     if isinstance(exc, TypeError):
         return not_yet(f"{where}: calling fetch_report(api_url, source) raised TypeError: {exc}", "The check calls it with two arguments: the API's base URL and a token source.")
-    return not_yet(f"{where}: fetch_report raised {type(exc).__name__}: {exc}", "Run it yourself first: fetch_report(BASE_URL, source).")
+    return not_yet(f"{where}: fetch_report raised {raised(exc)}", "Run it yourself first: fetch_report(BASE_URL, source).")
 
 
 def _survived(
     outcome: tuple[Any, BaseException | None], expected: dict[str, int], where: str,
     gave_up: type[BaseException], message: str, hint: str,
-) -> bool | None:
+) -> Verdict | None:
     """Judge a scenario the function must recover from: None when it did, else the printed verdict.
 
     ``gave_up`` is the exception that means it did not try to recover (a 401 not retried, a
@@ -119,7 +119,7 @@ def _survived(
     return _compare(result, expected, where)
 
 
-def check_fetch_report(answer: Any, *, api: Any) -> bool:
+def check_fetch_report(answer: Any, *, api: Any) -> Verdict:
     """fetch_report(api_url, source) -> {region: active users}, robust to 403, expiry and 429."""
     if answer is None:
         return not_yet("`answer` is still None.", "Complete fetch_report, then set answer = fetch_report.")
@@ -131,7 +131,7 @@ def check_fetch_report(answer: Any, *, api: Any) -> bool:
     try:
         expected = _expected(api)
     except requests.RequestException as exc:
-        return not_yet(f"the check could not reach the API ({type(exc).__name__}).", "Is the setup cell's mock still running? Run the setup cell again.")
+        return not_yet(f"the check could not reach the API ({error_name(exc)}).", "Is the setup cell's mock still running? Run the setup cell again.")
 
     # 1 of 4: an ordinary source.
     where = f"check 1 of {SCENARIOS} (an ordinary token source)"
@@ -158,7 +158,7 @@ def check_fetch_report(answer: Any, *, api: Any) -> bool:
                 "and callers can catch it apart from other failures.",
             )
         return not_yet(
-            f"{where}: the API answered 403, and fetch_report raised {type(exc).__name__}: {exc}",
+            f"{where}: the API answered 403, and fetch_report raised {raised(exc)}",
             "Call tokenkit.raise_for_auth(response) right after the request: on a 403 it raises tokenkit.ForbiddenError.",
         )
 
