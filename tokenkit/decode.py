@@ -18,6 +18,7 @@ import binascii
 import json
 import threading
 import time
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -29,6 +30,7 @@ from .errors import (
     AlgorithmNotAllowedError,
     BadSignatureError,
     KeySetUnavailableError,
+    MalformedTokenError,
     MissingClaimError,
     ServerUnreachableError,
     TokenDecodeError,
@@ -38,25 +40,70 @@ from .errors import (
     UnknownKeyError,
     WrongAudienceError,
     WrongIssuerError,
+    WrongTokenTypeError,
 )
 from .secrets import mask
-from .tokens import REFRESH_THRESHOLD, Token, TokenState
+from .tokens import REFRESH_THRESHOLD, Token, TokenState, numeric_date
 
 if TYPE_CHECKING:
     import jwt
 
-__all__ = ["DecodedToken", "decode", "verify", "looks_like_jwt"]
+__all__ = ["DecodedToken", "decode", "verify", "looks_like_jwt", "numeric_date", "printable", "ACCESS_TOKEN_TYPE"]
 
 _TIME_CLAIMS = ("exp", "iat", "nbf")
 
+#: A JWT longer than this is refused before any parsing (servers refuse headers of 8-16 KB).
+MAX_TOKEN_LENGTH = 100_000
+#: Header and claims nested deeper than this are refused: no real JWT comes close, and
+#: deep nesting is how a crafted token exhausts a parser's recursion.
+MAX_DEPTH = 32
+#: The ``typ`` an access token should carry (RFC 9068 §2.1); ``application/at+jwt`` is the same.
+ACCESS_TOKEN_TYPE = "at+jwt"
+
 
 def _utc(value: Any) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    number = numeric_date(value)
+    if number is None:
         return None
     try:
-        return datetime.fromtimestamp(value, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        return datetime.fromtimestamp(number, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     except (OverflowError, OSError, ValueError):
         return None
+
+
+def printable(text: str) -> str:
+    """``text`` with control and format characters escaped (``\\x1b`` → ``\\u001b``).
+
+    A claim is attacker-chosen text; printed raw to a terminal, an escape sequence in it
+    can recolour, move the cursor or hide lines, and a bidi override can reorder what is
+    shown. Letters of any script are kept as they are.
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c.isprintable() or c == " " else (
+            f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}"
+        )
+        for c in text
+    )
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests lists and objects (iteratively: no recursion to exhaust)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_DEPTH:
+            return deepest
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 @dataclass(frozen=True)
@@ -76,13 +123,13 @@ class DecodedToken:
 
     @property
     def times(self) -> dict[str, str | None]:
-        """``exp``, ``iat`` and ``nbf`` as UTC strings (only those present)."""
+        """``exp``, ``iat`` and ``nbf`` as UTC strings (only those present; None if not a usable NumericDate)."""
         return {name: _utc(self.claims[name]) for name in _TIME_CLAIMS if name in self.claims}
 
     @property
     def expires_at(self) -> float | None:
-        exp = self.claims.get("exp")
-        return float(exp) if isinstance(exp, (int, float)) and not isinstance(exp, bool) else None
+        """``exp`` as an instant, or None when absent or not a usable NumericDate (see :func:`numeric_date`)."""
+        return numeric_date(self.claims.get("exp"))
 
     @property
     def seconds_left(self) -> float | None:
@@ -108,7 +155,14 @@ class DecodedToken:
 
     @property
     def algorithm(self) -> str | None:
-        return self.header.get("alg")
+        alg = self.header.get("alg")
+        return alg if isinstance(alg, str) else None
+
+    @property
+    def token_type(self) -> str | None:
+        """The header's ``typ`` (``at+jwt`` for an RFC 9068 access token), if it is a string."""
+        typ = self.header.get("typ")
+        return typ if isinstance(typ, str) else None
 
     def to_dict(self) -> dict[str, Any]:
         """Everything shown, as plain JSON-able data (for ``--json`` and widgets)."""
@@ -124,21 +178,25 @@ class DecodedToken:
         }
 
     def __str__(self) -> str:
+        """Readable text for a terminal or notebook. Every line is passed through
+        :func:`printable`, so control characters in a crafted claim are shown escaped."""
         label = "VERIFIED" if self.verified else "UNVERIFIED (signature not checked; do not trust these claims)"
         lines = [f"JWT {self.masked} — {label}", "header:"]
-        lines += [f"  {k}: {json.dumps(v)}" for k, v in self.header.items()]
+        lines += [f"  {k}: {json.dumps(v, ensure_ascii=False)}" for k, v in self.header.items()]
         lines.append("claims:")
         times = self.times
         for key, value in self.claims.items():
             shown = json.dumps(value, ensure_ascii=False)
             if times.get(key):
                 shown += f"  ({times[key]})"
+            elif key in _TIME_CLAIMS:
+                shown += "  (not a usable NumericDate: seconds since 1970 expected)"
             lines.append(f"  {key}: {shown}")
         left = self.seconds_left
         if left is not None:
             when = f"{left:.0f} s left" if left > 0 else f"expired {-left:.0f} s ago"
             lines.append(f"state: {self.state.value} ({when})")
-        return "\n".join(lines)
+        return "\n".join(printable(line) for line in lines)
 
 
 def _b64url(segment: str, part: str) -> bytes:
@@ -160,15 +218,26 @@ def _json_object(raw: bytes, part: str) -> dict[str, Any]:
         value = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise TokenDecodeError(f"the {part} segment is base64url but not JSON: {exc}", part=part) from None
+    except RecursionError:
+        raise TokenDecodeError(f"the {part} is JSON nested too deeply to read", part=part) from None
     if not isinstance(value, dict):
         raise TokenDecodeError(f"the {part} is JSON but not an object ({type(value).__name__})", part=part)
+    if _depth(value) > MAX_DEPTH:
+        raise TokenDecodeError(f"the {part} is JSON nested more than {MAX_DEPTH} levels deep", part=part)
     return value
 
 
-def _raw_token(token: str | Token) -> str:
+def _raw_token(token: str | bytes | Token) -> str:
     raw = token.access_token if isinstance(token, Token) else token
+    if isinstance(raw, (bytes, bytearray)):
+        try:
+            raw = bytes(raw).decode("ascii")
+        except UnicodeDecodeError:
+            raise TokenDecodeError("the token bytes are not ASCII: a JWT is base64url text", part="input") from None
     if not isinstance(raw, str):
         raise TokenDecodeError(f"expected a token string, got {type(raw).__name__}", part="input")
+    if len(raw) > MAX_TOKEN_LENGTH:
+        raise TokenDecodeError(f"the token is {len(raw)} characters long, more than any real JWT", part="input")
     raw = raw.strip()
     if raw[:7].lower() == "bearer ":  # a whole header value pasted in
         raw = raw[7:].strip()
@@ -177,7 +246,7 @@ def _raw_token(token: str | Token) -> str:
 
 def looks_like_jwt(value: str | None) -> bool:
     """Cheap check: three dot-separated segments, the first a base64url JSON object."""
-    if not value or value.count(".") != 2:
+    if not value or not isinstance(value, str) or value.count(".") != 2:
         return False
     try:
         decode(value)
@@ -186,12 +255,15 @@ def looks_like_jwt(value: str | None) -> bool:
     return True
 
 
-def decode(token: str | Token, *, now: float | None = None) -> DecodedToken:
+def decode(token: str | bytes | Token, *, now: float | None = None) -> DecodedToken:
     """Header and claims of a JWT, **without verifying the signature**.
 
     For inspection only: the result says ``verified=False``. Malformed input raises
     :class:`~tokenkit.TokenDecodeError` naming the part that is wrong (segment count,
-    header or payload base64url, JSON).
+    header or payload base64url, JSON, nesting), and nothing else: any string or bytes
+    either decodes or raises that. Claims are shown as they are, odd ones included (a
+    string ``exp`` is worth seeing when debugging); a time claim that is not a usable
+    NumericDate gives no expiry (see :func:`numeric_date`).
     """
     raw = _raw_token(token)
     if not raw:
@@ -246,7 +318,9 @@ def _discover_jwks_uri(issuer: str, timeout: float = 10.0) -> str:
     try:
         response.raise_for_status()
         jwks_uri = response.json()["jwks_uri"]
-    except (requests.HTTPError, ValueError, KeyError, TypeError) as exc:
+        if not isinstance(jwks_uri, str) or not jwks_uri.startswith(("http://", "https://")):
+            raise ValueError("jwks_uri is not an http(s) URL")
+    except (requests.HTTPError, ValueError, KeyError, TypeError, RecursionError) as exc:
         raise KeySetUnavailableError(
             f"could not read jwks_uri from {url} (HTTP {response.status_code}): {exc.__class__.__name__}",
             original=exc,
@@ -290,33 +364,55 @@ def verify(
     require: Iterable[str] = ("exp",),
     options: Mapping[str, Any] | None = None,
     now: float | None = None,
+    token_type: str | None = ACCESS_TOKEN_TYPE,
 ) -> DecodedToken:
     """Check a JWT's signature and claims; return it as a ``verified=True`` :class:`DecodedToken`.
 
     The key comes from ``key`` if given, else from ``jwks_url``, else from the ``issuer``'s
     discovery document. ``audience`` and ``issuer`` are checked when given (PyJWT names and
     semantics); ``leeway`` absorbs clock skew. Each failure raises its own subclass of
-    :class:`~tokenkit.TokenVerificationError`, with PyJWT's exception on ``original``.
+    :class:`~tokenkit.TokenVerificationError`, with PyJWT's exception on ``original``;
+    input that is not a well-formed JWT raises :class:`~tokenkit.MalformedTokenError`, which
+    is both a ``TokenDecodeError`` and a ``TokenVerificationError``.
+
+    ``token_type`` is the ``typ`` header an access token must carry (RFC 9068 §4, RFC 8725
+    §3.11): by default ``at+jwt`` (case-insensitive, ``application/at+jwt`` too), so an
+    ID token or another JWT signed by the same issuer is refused with
+    :class:`~tokenkit.WrongTokenTypeError`. Pass another value for other JWTs, or
+    ``None`` to skip the check.
 
     ``now`` checks ``exp``/``nbf``/``iat`` against another instant than this machine's
     clock (e.g. ``api.clock.now()`` after a lesson moved the mock's clock); PyJWT cannot,
-    so those three checks are then done here, with the same leeway.
+    so those three checks are then done here, with the same leeway. Either way a time
+    claim that is present must be a usable NumericDate (a string or NaN ``exp`` is a
+    malformed token, never a token that does not expire).
     """
     import jwt
 
     raw = _raw_token(token)
-    unverified = decode(raw)  # precise TokenDecodeError for malformed input
+    try:
+        unverified = decode(raw)
+    except TokenDecodeError as exc:
+        raise MalformedTokenError(str(exc), part=exc.part) from None
+    for name in _TIME_CLAIMS:
+        if name in unverified.claims and numeric_date(unverified.claims[name]) is None:
+            shown = printable(json.dumps(unverified.claims[name]))[:40]
+            raise MalformedTokenError(
+                f"the token's {name} claim is {shown}, not a NumericDate (seconds since 1970)", part="payload"
+            )
     allowed = list(algorithms)
     alg = unverified.algorithm
     if alg not in allowed:
-        raise AlgorithmNotAllowedError(f"the token's algorithm {alg!r} is not among the allowed {allowed}")
+        shown_alg = printable(repr(unverified.header.get("alg")))[:40]
+        raise AlgorithmNotAllowedError(f"the token's algorithm {shown_alg} is not among the allowed {allowed}")
+    if key is None:
+        if jwks_url is None:
+            if issuer is None:
+                raise TypeError("verify() needs a key, a jwks_url or an issuer to find the keys")
+            jwks_url = _discover_jwks_uri(issuer)
     try:
         if key is None:
-            if jwks_url is None:
-                if issuer is None:
-                    raise TypeError("verify() needs a key, a jwks_url or an issuer to find the keys")
-                jwks_url = _discover_jwks_uri(issuer)
-            key = _jwk_client(jwks_url).get_signing_key_from_jwt(raw).key
+            key = _jwk_client(jwks_url).get_signing_key_from_jwt(raw).key  # type: ignore[arg-type]
         opts: dict[str, Any] = {"require": list(require)}
         opts.update(options or {})
         if now is not None:
@@ -333,17 +429,30 @@ def verify(
     except jwt.DecodeError as exc:
         if isinstance(exc, jwt.InvalidSignatureError):
             raise _translate(exc) from None
-        raise TokenDecodeError(f"PyJWT could not decode the token: {exc}", part="token") from None
+        raise MalformedTokenError(f"PyJWT could not decode the token: {exc}", part="token", original=exc) from None
     except (jwt.PyJWTError, jwt.PyJWKClientError) as exc:
         if isinstance(exc, jwt.InvalidAudienceError) and audience is None:
             raise WrongAudienceError(
-                f"the token is for audience {unverified.claims.get('aud')!r} but no audience was given to check it "
-                "against; pass audience=… (a token meant for another API must not be accepted by default)",
+                f"the token is for audience {printable(repr(unverified.claims.get('aud')))[:80]} but no audience was "
+                "given to check it against; pass audience=… (a token meant for another API must not be accepted by default)",
                 original=exc,
             ) from None
         raise _translate(exc) from None
+    except (TypeError, ValueError, AttributeError) as exc:
+        # PyJWT hands the key to the token's algorithm: an RSA/EC key cannot check an HMAC
+        # signature (HS256 with a public key is the classic algorithm-confusion attack).
+        raise AlgorithmNotAllowedError(
+            f"the key does not fit the token's algorithm {alg!r} ({type(exc).__name__}); never allow HMAC (HS*) "
+            "and public-key (RS*/ES*/PS*) algorithms together for one key",
+            original=exc,
+        ) from None
+    except (OverflowError, RecursionError) as exc:
+        raise MalformedTokenError(f"the token's claims cannot be checked: {type(exc).__name__}", part="payload",
+                                  original=exc) from None
     if now is not None:
         _check_times(claims, now, leeway, options or {})
+    if token_type is not None:
+        _check_type(unverified.token_type, token_type, unverified.header.get("typ"))
     return DecodedToken(
         header=unverified.header,
         claims=claims,
@@ -353,12 +462,28 @@ def verify(
     )
 
 
+def _media_type(value: str) -> str:
+    value = value.strip().lower()
+    return value[len("application/"):] if value.startswith("application/") else value
+
+
+def _check_type(typ: str | None, expected: str, shown: Any) -> None:
+    """RFC 9068 §4: the ``typ`` header must be the expected one (compared as media types)."""
+    if typ is not None and _media_type(typ) == _media_type(expected):
+        return
+    what = "no typ header" if shown is None else f"typ {printable(repr(shown))[:40]}"
+    raise WrongTokenTypeError(
+        f"the token has {what}, not {expected!r}: it is not an access token (an ID token or another JWT of "
+        f"the same issuer?). Pass token_type=None only if this API really accepts other JWTs"
+    )
+
+
 def _check_times(claims: Mapping[str, Any], now: float, leeway: float, options: Mapping[str, Any]) -> None:
-    """PyJWT's exp/nbf/iat checks, against an explicit ``now``."""
-    exp, nbf, iat = claims.get("exp"), claims.get("nbf"), claims.get("iat")
-    if options.get("verify_exp", True) and isinstance(exp, (int, float)) and exp <= now - leeway:
+    """PyJWT's exp/nbf/iat checks, against an explicit ``now`` (values already checked to be NumericDates)."""
+    exp, nbf, iat = (numeric_date(claims.get(name)) for name in ("exp", "nbf", "iat"))
+    if options.get("verify_exp", True) and exp is not None and exp <= now - leeway:
         raise TokenExpiredError(f"the token has expired: exp {_utc(exp)} is before now {_utc(now)}")
-    if options.get("verify_nbf", True) and isinstance(nbf, (int, float)) and nbf > now + leeway:
+    if options.get("verify_nbf", True) and nbf is not None and nbf > now + leeway:
         raise TokenNotYetValidError(f"the token is not valid yet: nbf {_utc(nbf)} is after now {_utc(now)}")
-    if options.get("verify_iat", True) and isinstance(iat, (int, float)) and iat > now + leeway:
+    if options.get("verify_iat", True) and iat is not None and iat > now + leeway:
         raise TokenNotYetValidError(f"the token is not valid yet: iat {_utc(iat)} is after now {_utc(now)}")

@@ -11,8 +11,9 @@ people (``str()``), and HTML for notebooks.
 It also says honestly when an answer is *not* about tokens (200, 404, 500…), because a
 learner who sees "Unauthorized" everywhere will start blaming the token for everything.
 
-Parsing helpers here (``parse_www_authenticate``, ``parse_retry_after``,
-``retry_after_seconds``, ``rate_limit_info``) are reused by the pool and the errors.
+The header parsers (``parse_www_authenticate``, ``parse_retry_after``,
+``retry_after_seconds``, ``rate_limit_info``) live in :mod:`tokenkit.headers` and are
+re-exported here, where they were first defined.
 """
 
 from __future__ import annotations
@@ -20,12 +21,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
@@ -33,8 +31,9 @@ from urllib.parse import parse_qsl, unquote_plus, urlsplit
 import requests
 
 from .decode import TokenDecodeError, decode
-from .errors import safe_url
-from .secrets import mask
+from .errors import json_body, safe_url
+from .headers import Challenge, parse_retry_after, parse_www_authenticate, rate_limit_info, retry_after_seconds
+from .secrets import looks_secret, mask, redact
 
 __all__ = [
     "Diagnosis",
@@ -45,133 +44,6 @@ __all__ = [
     "retry_after_seconds",
     "rate_limit_info",
 ]
-
-# -- header parsing -----------------------------------------------------------------------
-
-_TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
-_TOKEN68 = r"[A-Za-z0-9\-._~+/]+=*"
-_QUOTED = r'"(?:[^"\\]|\\.)*"'
-_PARAM_RE = re.compile(rf"\s*({_TOKEN})\s*=\s*({_QUOTED}|{_TOKEN})\s*")
-_SCHEME_RE = re.compile(rf"\s*({_TOKEN})(?:\s+|$)")
-
-
-@dataclass(frozen=True)
-class Challenge:
-    """One challenge of a ``WWW-Authenticate`` header: a scheme and its auth-params."""
-
-    scheme: str
-    params: dict[str, str] = field(default_factory=dict)
-    token68: str | None = None
-
-    def get(self, name: str, default: str | None = None) -> str | None:
-        return self.params.get(name.lower(), default)
-
-
-def _unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] == '"':
-        return re.sub(r"\\(.)", r"\1", value[1:-1])
-    return value
-
-
-def parse_www_authenticate(value: str | None) -> list[Challenge]:
-    """Parse ``WWW-Authenticate`` into challenges (RFC 7235 §4.1, RFC 6750 §3).
-
-    Handles several challenges in one header (``Basic realm="a", Bearer realm="b"``),
-    quoted strings with commas and escaped quotes inside, and token68 values. A comma
-    separates auth-params *and* challenges; what follows decides which: ``name=`` is a
-    parameter, a bare token followed by a space is the next scheme.
-    """
-    challenges: list[Challenge] = []
-    if not value:
-        return challenges
-    text, pos = value, 0
-    while pos < len(text):
-        while pos < len(text) and text[pos] in " ,\t":
-            pos += 1
-        m = _SCHEME_RE.match(text, pos)
-        if not m:
-            break
-        scheme = m.group(1)
-        pos = m.end()
-        params: dict[str, str] = {}
-        token68 = None
-        t68 = re.compile(rf"({_TOKEN68})\s*(?:,|$)").match(text, pos)
-        if t68 and not _PARAM_RE.match(text, pos):
-            token68, pos = t68.group(1), t68.end()
-        else:
-            while pos < len(text):
-                pm = _PARAM_RE.match(text, pos)
-                if not pm:
-                    break
-                params[pm.group(1).lower()] = _unquote(pm.group(2))
-                pos = pm.end()
-                if pos < len(text) and text[pos] == ",":
-                    pos += 1
-                    nxt = _PARAM_RE.match(text, pos)
-                    if not nxt:  # not "name=": the next challenge starts here
-                        break
-        challenges.append(Challenge(scheme, params, token68))
-    return challenges
-
-
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` value: delay-seconds or an HTTP-date (RFC 9110 §10.2.3)."""
-    if value is None:
-        return None
-    value = value.strip()
-    if not value:
-        return None
-    if re.fullmatch(r"\d+(\.\d+)?", value):
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    now = time.time() if now is None else now
-    return max(0.0, when.timestamp() - now)
-
-
-def _number(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        return float(value.strip().split(",")[0].split(";")[0])
-    except ValueError:
-        return None
-
-
-def rate_limit_info(headers: Mapping[str, str], *, now: float | None = None) -> dict[str, float]:
-    """``limit``, ``remaining`` and ``reset_in`` (seconds) from rate-limit headers.
-
-    Reads the IETF ``RateLimit-*`` fields (reset in seconds) and the common
-    ``X-RateLimit-*`` ones, whose reset is usually an epoch instant (GitHub) but sometimes
-    seconds; a value above one billion is taken as an instant.
-    """
-    info: dict[str, float] = {}
-    now = time.time() if now is None else now
-    for prefix in ("RateLimit-", "X-RateLimit-"):
-        for name in ("Limit", "Remaining"):
-            number = _number(headers.get(prefix + name))
-            if number is not None:
-                info.setdefault(name.lower(), number)
-        reset = _number(headers.get(prefix + "Reset"))
-        if reset is not None and "reset_in" not in info:
-            info["reset_in"] = max(0.0, reset - now) if reset > 1e9 else reset
-    return info
-
-
-def retry_after_seconds(response: requests.Response, *, now: float | None = None) -> float | None:
-    """How long a 429/503 asks us to wait: ``Retry-After``, else the rate-limit reset."""
-    seconds = parse_retry_after(response.headers.get("Retry-After"), now=now)
-    if seconds is not None:
-        return seconds
-    info = rate_limit_info(response.headers, now=now)
-    if "reset_in" in info and (response.status_code == 429 or info.get("remaining") == 0):
-        return info["reset_in"]
-    return None
-
 
 # -- the diagnosis ------------------------------------------------------------------------------
 
@@ -360,20 +232,15 @@ def _read_request(request: requests.PreparedRequest | None) -> _Sent:
             try:
                 data = json.loads(body)
                 if isinstance(data, dict):
-                    sent.form = {str(k): str(v) for k, v in data.items()}
-            except ValueError:
+                    sent.form = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in data.items()}
+            except (ValueError, RecursionError):
                 pass
         elif "x-www-form-urlencoded" in content_type:
             sent.form = dict(parse_qsl(body))
     return sent
 
 
-def _json_body(response: requests.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
+_json_body = json_body
 
 
 def _token_facts(raw: str | None) -> dict[str, Any]:
@@ -387,7 +254,7 @@ def _token_facts(raw: str | None) -> dict[str, Any]:
         facts["token_format"] = f"not a JWT ({exc.part}: {exc})"
         return facts
     facts["token_scopes"] = list(decoded.scopes)
-    if decoded.expires_at is not None:
+    if decoded.expires_at is not None:  # finite and within datetime's range (see DecodedToken)
         exp = datetime.fromtimestamp(decoded.expires_at, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
         facts["token_expires"] = exp
         # By *this* machine's clock: the server's may differ (the mock's can be moved).
@@ -396,6 +263,22 @@ def _token_facts(raw: str | None) -> dict[str, Any]:
         if claim in decoded.claims:
             facts[f"token_{claim}"] = decoded.claims[claim]
     return facts
+
+
+def _whitespace_note(name: str, value: str | None) -> str | None:
+    """``your client_secret ends with a newline — was it copied with one?``, or None."""
+    if not value or value == value.strip():
+        return None
+
+    def what(c: str) -> str:
+        return {"\n": "a newline", "\r": "a carriage return", "\t": "a tab", " ": "a space"}.get(c, "whitespace")
+
+    where = []
+    if value[0] != value[0].strip() or not value[0].strip():
+        where.append(f"starts with {what(value[0])}")
+    if value[-1] != value[-1].strip() or not value[-1].strip():
+        where.append(f"ends with {what(value[-1])}")
+    return f"your {name} {' and '.join(where)} — was it copied with one?"
 
 
 # -- the cases ----------------------------------------------------------------------------------
@@ -697,17 +580,27 @@ class _Diagnoser:
         details: dict[str, Any] = {}
         if client_id:
             details["client_id"] = client_id
+        secret: str | None = None
         if self.sent.basic_secret is not None or "client_secret" in self.sent.form:
             details["client_auth"] = "HTTP Basic" if self.sent.basic_secret is not None else "client_secret in body"
             secret = self.sent.basic_secret if self.sent.basic_secret is not None else self.sent.form.get("client_secret", "")
             details["client_secret"] = mask(secret)
-            if secret != secret.strip():
-                details["warning"] = "the client_secret has leading/trailing whitespace"
+        summary = None
+        if error == "invalid_client":
+            spaced = [w for w in (_whitespace_note("client_id", client_id), _whitespace_note("client_secret", secret)) if w]
+            if spaced:
+                details["warning"] = "leading/trailing whitespace: " + "; ".join(spaced)
+                summary = (
+                    f"The token endpoint did not accept the client credentials (invalid_client): {spaced[0]}"
+                    f"{' (and ' + spaced[1] + ')' if len(spaced) > 1 else ''}."
+                )
         if "grant_type" in self.sent.form:
             details["grant_type"] = self.sent.form["grant_type"]
         if "scope" in self.sent.form:
             details["requested_scope"] = self.sent.form["scope"]
-        return self.make(f"token_endpoint:{error}", _TOKEN_ENDPOINT_TEXT, key=error, token_endpoint=True, details=details)
+        key = error if error in _TOKEN_ENDPOINT_TEXT else "invalid_request"
+        return self.make(f"token_endpoint:{error}", _TOKEN_ENDPOINT_TEXT, key=key, token_endpoint=True, details=details,
+                         summary=summary)
 
     def _unauthorized(self) -> Diagnosis:
         sent = self.sent
@@ -752,7 +645,7 @@ class _Diagnoser:
         if self.error != "insufficient_scope":
             return self.make("forbidden", _TEXT, details=facts)
         needed_raw = (self.challenge.get("scope") if self.challenge else None) or self.body.get("scope") or ""
-        needed = str(needed_raw).split()
+        needed = needed_raw.split() if isinstance(needed_raw, str) else []
         details: dict[str, Any] = {"required_scope": needed}
         if "token_scopes" in facts:
             have = facts["token_scopes"]
@@ -771,30 +664,35 @@ class _Diagnoser:
         return d
 
     def _scrub(self, d: Diagnosis) -> Diagnosis:
-        """Belt and braces: no credential the request carried appears whole in the diagnosis."""
-        secrets = sorted(self.sent.secrets(), key=len, reverse=True)
-        if not secrets:
-            return d
+        """Belt and braces: no credential appears whole in the diagnosis.
 
-        def clean(value: Any) -> Any:
+        Masked: every credential the request carried, a ``client_id`` that looks like a
+        secret (id and secret swapped), and in what the *server* wrote (its error,
+        description, hint, challenge, a scope it names) also JWT-shaped strings and words
+        that look like keys, since a server may echo a secret typed into the wrong field.
+        """
+        secrets = list(self.sent.secrets())
+        client_id = self.sent.basic_client_id or self.sent.form.get("client_id")
+        if client_id and looks_secret(client_id.strip()):
+            secrets += [client_id, client_id.strip()]
+
+        def clean(value: Any, guess: bool = True) -> Any:
             if isinstance(value, str):
-                for s in secrets:
-                    if s in value:
-                        value = value.replace(s, mask(s))
-                return value
+                return redact(value, secrets, guess=guess)
             if isinstance(value, list):
-                return [clean(v) for v in value]
+                return [clean(v, guess) for v in value]
             if isinstance(value, tuple):
-                return tuple(clean(v) for v in value)
+                return tuple(clean(v, guess) for v in value)
             if isinstance(value, dict):
-                return {k: clean(v) for k, v in value.items()}
+                return {k: clean(v, guess) for k, v in value.items()}
             return value
 
         d.summary = clean(d.summary)
+        d.error = clean(d.error)
         d.error_description = clean(d.error_description)
         d.hint = clean(d.hint)
         d.details = clean(d.details)
-        d.causes, d.actions = clean(d.causes), clean(d.actions)
+        d.causes, d.actions = clean(d.causes, False), clean(d.actions, False)
         if d.challenge is not None:
-            d.challenge = Challenge(d.challenge.scheme, clean(d.challenge.params), clean(d.challenge.token68))
+            d.challenge = Challenge(clean(d.challenge.scheme), clean(d.challenge.params), clean(d.challenge.token68))
         return d

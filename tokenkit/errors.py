@@ -30,8 +30,11 @@ __all__ = [
     "ForbiddenError",
     "RateLimitedError",
     "TokenEndpointError",
+    "InvalidTokenError",
     "TokenDecodeError",
     "TokenVerificationError",
+    "MalformedTokenError",
+    "WrongTokenTypeError",
     "TokenExpiredError",
     "TokenNotYetValidError",
     "BadSignatureError",
@@ -43,6 +46,7 @@ __all__ = [
     "KeySetUnavailableError",
     "raise_for_auth",
     "safe_url",
+    "json_body",
 ]
 
 
@@ -88,22 +92,36 @@ class MissingSecretError(TokenKitError, LookupError):
 
 
 class ServerUnreachableError(TokenKitError, requests.ConnectionError):
-    """The server did not answer at all (refused, unknown host, timed out).
+    """The server did not answer at all (refused, unknown host), or not in time.
 
     This is the most common first error in a lesson: the mock API is not started, or the
     URL points at the wrong port. The message says that plainly instead of urllib3's
     ``Max retries exceeded … NewConnectionError`` chain; the original exception is kept
-    on ``original``.
+    on ``original``. A server that is up but too slow is a different problem with a
+    different fix, so ``timed_out=True`` says "no answer within N s" (``timeout`` is N)
+    instead of asking whether it is started.
     """
 
-    def __init__(self, url: str | None, original: BaseException | None = None, *, timed_out: bool = False) -> None:
+    def __init__(
+        self,
+        url: str | None,
+        original: BaseException | None = None,
+        *,
+        timed_out: bool = False,
+        timeout: float | None = None,
+    ) -> None:
         self.url = safe_url(url)
         self.original = original
         self.timed_out = timed_out
+        self.timeout = timeout
         parts = urlsplit(url or "")
         base = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}" if parts.scheme else self.url
         if timed_out:
-            message = f"the server at {base} did not answer in time ({self.url})"
+            within = f"within {timeout:g} s" if timeout is not None else "in time"
+            message = (
+                f"the server at {base} gave no answer {within} ({self.url}): it is up but slow, "
+                "or stuck; try again, or pass a larger timeout"
+            )
         else:
             message = (
                 f"the server at {base} is not answering ({self.url}). "
@@ -111,6 +129,13 @@ class ServerUnreachableError(TokenKitError, requests.ConnectionError):
                 "and is the URL/port right?"
             )
         super().__init__(message)
+
+
+def timeout_seconds(timeout: Any) -> float | None:
+    """The number to print for a requests ``timeout`` (a float, or the read part of a pair)."""
+    if isinstance(timeout, tuple):
+        timeout = timeout[-1]
+    return float(timeout) if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) else None
 
 
 class HTTPAuthError(TokenKitError, requests.HTTPError):
@@ -170,10 +195,13 @@ class RateLimitedError(HTTPAuthError):
 
 
 class TokenEndpointError(HTTPAuthError):
-    """The token endpoint refused to issue a token (RFC 6749 §5.2).
+    """The token endpoint refused to issue a token (RFC 6749 §5.2), or gave an unusable answer.
 
     ``error`` is the RFC code (``invalid_client``, ``invalid_grant``, ``invalid_scope``…),
-    ``error_description`` the server's explanation.
+    ``error_description`` the server's explanation. A server may echo what it was sent
+    (a secret typed into the wrong field, a refresh token), so ``error_description`` is
+    the diagnosis's scrubbed copy, with every credential of the request masked, and never
+    the raw text: it ends up in logs and tracebacks.
     """
 
     def __init__(
@@ -185,27 +213,49 @@ class TokenEndpointError(HTTPAuthError):
         error: str | None = None,
         error_description: str | None = None,
     ) -> None:
-        body = _json_body(response)
-        self.error = error or (body.get("error") if isinstance(body.get("error"), str) else None)
-        self.error_description = error_description or body.get("error_description")
+        body = json_body(response)
+        body_error = body.get("error") if isinstance(body.get("error"), str) else None
+        self.error = error or body_error
         if message is None and response is None:
             message = f"token endpoint answer unusable: {self.error or 'error'}"
-            if self.error_description:
-                message += f": {self.error_description}"
+            if error_description:
+                message += f": {error_description}"
         super().__init__(message, response=response, diagnosis=diagnosis)
+        if self.diagnosis is not None:  # the diagnosis's copies are scrubbed of credentials
+            if error is None and self.diagnosis.error is not None:
+                self.error = self.diagnosis.error
+            if error_description is None:
+                error_description = self.diagnosis.error_description
+        self.error_description = error_description if isinstance(error_description, str) else None
 
 
-def _json_body(response: requests.Response | None) -> dict[str, Any]:
+def json_body(response: requests.Response | None) -> dict[str, Any]:
+    """The response's JSON object, or ``{}`` for anything else (not JSON, a list, too deep).
+
+    A hostile server can send JSON nested deeply enough to exhaust the parser's recursion
+    (``RecursionError`` is not a ``ValueError``), so that is caught too.
+    """
     if response is None:
         return {}
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return body if isinstance(body, dict) else {}
 
 
-class TokenDecodeError(TokenKitError, ValueError):
+_json_body = json_body  # the old private name
+
+
+class InvalidTokenError(TokenKitError):
+    """Parent of every "this token cannot be accepted" error: malformed or failing verification.
+
+    ``except InvalidTokenError`` around :func:`~tokenkit.decode` or :func:`~tokenkit.verify`
+    catches both a string that is no JWT at all and a JWT that fails a check.
+    """
+
+
+class TokenDecodeError(InvalidTokenError, ValueError):
     """The string is not a well-formed JWT. ``part`` says which part is wrong."""
 
     def __init__(self, message: str, *, part: str | None = None) -> None:
@@ -213,12 +263,34 @@ class TokenDecodeError(TokenKitError, ValueError):
         super().__init__(message)
 
 
-class TokenVerificationError(TokenKitError):
+class TokenVerificationError(InvalidTokenError):
     """A JWT failed verification. ``original`` is PyJWT's exception, when there is one."""
 
     def __init__(self, message: str, *, original: BaseException | None = None) -> None:
         self.original = original
         super().__init__(message)
+
+
+class MalformedTokenError(TokenDecodeError, TokenVerificationError):
+    """:func:`~tokenkit.verify` was given something that is not a well-formed JWT.
+
+    Both a :class:`TokenDecodeError` (it is one) and a :class:`TokenVerificationError`, so
+    the usual ``except TokenVerificationError: reject`` around ``verify`` also rejects
+    garbage instead of letting it crash the caller.
+    """
+
+    def __init__(self, message: str, *, part: str | None = None, original: BaseException | None = None) -> None:
+        self.part = part
+        self.original = original
+        Exception.__init__(self, message)
+
+
+class WrongTokenTypeError(TokenVerificationError):
+    """The JWT's ``typ`` header is not the expected one (``at+jwt`` for access tokens, RFC 9068 §4).
+
+    An ID token or another JWT signed by the same issuer must not be accepted as an
+    access token (RFC 8725 §3.11).
+    """
 
 
 class TokenExpiredError(TokenVerificationError):

@@ -11,11 +11,22 @@ one git-ignored file next to the notebooks.
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Sequence
+import re
+import threading
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-__all__ = ["mask", "from_env", "first_from_env"]
+__all__ = [
+    "mask",
+    "redact",
+    "looks_secret",
+    "RedactingFilter",
+    "register_credential_param",
+    "from_env",
+    "first_from_env",
+]
 
 _ELLIPSIS = "…"
 
@@ -35,6 +46,135 @@ def mask(secret: str | None, *, keep: int = 4) -> str:
     if keep <= 0 or len(secret) < 4 * keep:
         return f"{_ELLIPSIS}({len(secret)} chars)"
     return f"{secret[:keep]}{_ELLIPSIS}{secret[-keep:]} ({len(secret)} chars)"
+
+
+# -- redaction: secrets inside longer text ------------------------------------------------
+
+#: A JWT: three base64url segments, the header starting with ``eyJ`` (``{"`` encoded).
+_JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*")
+#: An ``Authorization``-style value: a scheme and a credential.
+_SCHEME_RE = re.compile(r"(?i)\b(Bearer|Basic|Token|ApiKey)(\s+)([A-Za-z0-9._~+/=-]{8,})")
+#: Query or form parameters whose value is a credential (lower case).
+_CREDENTIAL_PARAMS = {
+    "access_token", "api_key", "apikey", "api-key", "assertion", "client_assertion", "client_secret",
+    "code", "code_verifier", "id_token", "key", "password", "refresh_token", "secret", "token",
+}
+_params_lock = threading.Lock()
+_param_re: re.Pattern[str] | None = None
+#: A word a secret could be: URL-safe characters only, no spaces.
+_WORD_RE = re.compile(r"[A-Za-z0-9._~+/=-]{16,}")
+
+
+def register_credential_param(name: str) -> None:
+    """Treat query/form parameter ``name`` as a credential in :func:`redact` and :class:`RedactingFilter`.
+
+    :class:`~tokenkit.ApiKeyAuth` registers its ``query=`` name, so a log line with
+    ``?<name>=<key>`` in it is masked by the filter. Names are not secrets; values are.
+    """
+    global _param_re
+    with _params_lock:
+        if name.lower() not in _CREDENTIAL_PARAMS:
+            _CREDENTIAL_PARAMS.add(name.lower())
+            _param_re = None
+
+
+def _params() -> re.Pattern[str]:
+    global _param_re
+    with _params_lock:
+        if _param_re is None:
+            names = "|".join(sorted(map(re.escape, _CREDENTIAL_PARAMS), key=len, reverse=True))
+            # name=value (URL, form) or "name": "value" (JSON)
+            _param_re = re.compile(
+                rf"(?i)(?<![A-Za-z0-9_-])((?:{names})=|[\"'](?:{names})[\"']\s*:\s*[\"'])([^&\s\"',;)}}\]#]+)"
+            )
+        return _param_re
+
+
+def _kind(c: str) -> int:
+    return 1 if c.islower() else 2 if c.isupper() else 3 if c.isdigit() else 0
+
+
+def looks_secret(word: str) -> bool:
+    """A guess: could ``word`` be a key, token or client secret rather than a name?
+
+    At least 16 URL-safe characters, no spaces, and the character classes (lower, upper,
+    digit) change often, as in random text: ``aB3x…``. Words such as ``notes-app``,
+    ``client_credentials``, ``WWW-Authenticate`` or ``X-RateLimit-Remaining`` change class
+    rarely (a capital starting a word does not count); generated secrets, hex digests and
+    UUIDs change it every other character. Used only where a server echoes text we did
+    not write (an ``error_description``) and for a ``client_id`` that may really be a
+    secret typed into the wrong field.
+    """
+    if not isinstance(word, str) or not _WORD_RE.fullmatch(word):
+        return False
+    changes = 0
+    for a, b in zip(word, word[1:]):
+        ka, kb = _kind(a), _kind(b)
+        if ka and kb and ka != kb and not (ka == 2 and kb == 1):
+            changes += 1
+    return changes >= max(3, len(word) // 8)
+
+
+def redact(text: str, secrets: Iterable[str | None] = (), *, guess: bool = False) -> str:
+    """``text`` with every credential in it masked (see :func:`mask`).
+
+    Masks each of ``secrets`` wherever it appears, anything shaped like a JWT, the
+    credential after ``Bearer``/``Basic``, and the values of credential parameters
+    (``api_key=…``, ``client_secret=…``, ``"refresh_token": "…"``). With ``guess`` it also
+    masks words that :func:`looks_secret`, for text a server wrote: a server may echo a
+    secret we cannot know about (a token pasted into ``scope``).
+    """
+    if not isinstance(text, str) or not text:
+        return text
+    known = sorted({s for s in secrets if isinstance(s, str) and len(s) >= 4}, key=len, reverse=True)
+    for secret in known:
+        if secret in text:
+            text = text.replace(secret, mask(secret))
+    text = _JWT_RE.sub(lambda m: mask(m.group(0)), text)
+    text = _SCHEME_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}{mask(m.group(3))}", text)
+    text = _params().sub(lambda m: m.group(0) if _ELLIPSIS in m.group(2) else m.group(1) + mask(m.group(2)), text)
+    if guess:
+        text = _WORD_RE.sub(lambda m: mask(m.group(0)) if looks_secret(m.group(0)) else m.group(0), text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that masks credentials in each record (message, args and traceback).
+
+    tokenkit puts it on its own loggers. Add it to *your* handler to cover other libraries
+    too: urllib3 logs every URL it requests (``?api_key=…`` included) at DEBUG, and the
+    URL of each retry at WARNING::
+
+        handler.addFilter(tokenkit.RedactingFilter())
+
+    It masks JWT-shaped strings, ``Bearer``/``Basic`` credentials and credential
+    parameters (see :func:`redact`), plus any ``secrets`` given here.
+    """
+
+    def __init__(self, secrets: Iterable[str] = (), name: str = "") -> None:
+        super().__init__(name)
+        self.secrets = tuple(secrets)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: leave it to the handler to report
+            return True
+        cleaned = redact(message, self.secrets)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info), self.secrets)
+        return True
+
+
+def get_logger(name: str) -> logging.Logger:
+    """A tokenkit logger with :class:`RedactingFilter` on it (a logger's filters do not
+    apply to its children's records, so each module's logger gets its own)."""
+    logger = logging.getLogger(name)
+    if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+        logger.addFilter(RedactingFilter())
+    return logger
 
 
 def from_env(name: str, *, dotenv_path: str | os.PathLike[str] | None = None) -> str:

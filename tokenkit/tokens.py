@@ -14,21 +14,50 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import math
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import TokenEndpointError
+from .errors import TokenDecodeError, TokenEndpointError
 from .secrets import mask
 
-__all__ = ["Token", "TokenState", "REFRESH_THRESHOLD", "Clock"]
+__all__ = ["Token", "TokenState", "REFRESH_THRESHOLD", "Clock", "numeric_date"]
 
 Clock = Callable[[], float]
 
 #: Seconds before ``expires_at`` at which a token counts as STALE and gets refreshed.
 #: Long enough to cover clock skew between us and the server plus one request's latency.
 REFRESH_THRESHOLD = 30.0
+
+
+#: The latest instant a calendar can show (9999-12-31 23:59:59 UTC).
+LAST_INSTANT = 253_402_300_799
+#: What an access or refresh token may contain to travel in a header or form: visible
+#: ASCII, no spaces (RFC 6750's b64token is stricter; opaque tokens in the wild are not).
+_HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
+#: An HTTP token (RFC 9110 §5.6.2), what ``token_type`` must be to become a scheme.
+_HTTP_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def numeric_date(value: Any) -> float | None:
+    """``value`` as seconds since 1970 if it is a usable NumericDate (RFC 7519 §2), else None.
+
+    Usable: an int or float (not a bool), finite, and within what a calendar can show
+    (year 1 to 9999). A string, NaN, infinity, ``1e300`` or ``10**400`` is not: each
+    would break a comparison, a subtraction or a date conversion somewhere downstream.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an int too large for a float
+        return None
+    if not math.isfinite(number) or abs(number) > LAST_INSTANT:
+        return None
+    return number
 
 
 class TokenState(str, enum.Enum):
@@ -68,7 +97,7 @@ class Token:
 
     def __post_init__(self) -> None:
         if not isinstance(self.access_token, str) or not self.access_token:
-            raise ValueError("a Token needs a non-empty access_token string")
+            raise TokenDecodeError("a Token needs a non-empty access_token string", part="input")
         if not isinstance(self.scopes, tuple):
             object.__setattr__(self, "scopes", _split_scopes(self.scopes))
 
@@ -90,51 +119,71 @@ class Token:
         ``requested_scopes`` fills in. When ``expires_in`` is absent but the token is a
         JWT, its ``exp`` claim is used.
         """
-        access_token = data.get("access_token") if isinstance(data, Mapping) else None
+        if not isinstance(data, Mapping):
+            raise _unusable(f"the answer is a JSON {type(data).__name__}, not an object")
+        access_token = data.get("access_token")
         if not isinstance(access_token, str) or not access_token:
-            keys = ", ".join(sorted(map(str, data))) if isinstance(data, Mapping) else type(data).__name__
-            raise TokenEndpointError(
-                error="invalid_response",
-                error_description=f"the answer has no access_token (keys: {keys or 'none'})",
-            )
+            keys = ", ".join(sorted(str(k)[:40] for k in data)[:20])
+            raise _unusable(f"the answer has no access_token (keys: {keys or 'none'})")
+        if not _HEADER_SAFE.fullmatch(access_token):
+            raise _unusable("the access_token contains spaces or characters an HTTP header cannot carry")
+        token_type = data.get("token_type")
+        if token_type is None or token_type == "":
+            token_type = "Bearer"
+        elif not isinstance(token_type, str) or not _HTTP_TOKEN.fullmatch(token_type):
+            raise _unusable(f"token_type is {_kind(token_type)}, not a scheme name such as 'Bearer'")
+        refresh_token = data.get("refresh_token")
+        if refresh_token is not None and not isinstance(refresh_token, str):
+            raise _unusable(f"refresh_token is {_kind(refresh_token)}, not a string")
+        if refresh_token and not _HEADER_SAFE.fullmatch(refresh_token):
+            raise _unusable("the refresh_token contains spaces or control characters")
+        scope = data.get("scope")
+        if scope is not None and not isinstance(scope, str):
+            raise _unusable(f"scope is {_kind(scope)}, not a space-separated string (RFC 6749 §3.3)")
         now = clock() if now is None else now
         expires_at: float | None = None
         expires_in = data.get("expires_in")
         if expires_in is not None:
-            try:
-                expires_at = now + float(expires_in)
-            except (TypeError, ValueError):
-                expires_at = None
+            expires_at = _expiry(expires_in, now)
         if expires_at is None:
             expires_at = _jwt_claim(access_token, "exp")
-        scope = data.get("scope")
         scopes = _split_scopes(scope) if scope is not None else _split_scopes(requested_scopes)
         return cls(
             access_token=access_token,
-            token_type=str(data.get("token_type") or "Bearer"),
+            token_type=token_type,
             expires_at=expires_at,
             scopes=scopes,
-            refresh_token=data.get("refresh_token") or None,
+            refresh_token=refresh_token or None,
             clock=clock,
         )
 
     @classmethod
-    def from_string(cls, raw: str, *, token_type: str = "Bearer", clock: Clock = time.time) -> Token:
+    def from_string(cls, raw: str | bytes, *, token_type: str = "Bearer", clock: Clock = time.time) -> Token:
         """Wrap a raw token; when it is a JWT, read ``exp`` and ``scope`` from its claims.
 
         The claims are read without verification: that is fine here because they only
         tell *us* when to refresh, they grant nothing.
         """
+        if isinstance(raw, (bytes, bytearray)):
+            try:
+                raw = bytes(raw).decode("ascii")
+            except UnicodeDecodeError:
+                raise TokenDecodeError("the token bytes are not ASCII text", part="input") from None
+        if not isinstance(raw, str):
+            raise TokenDecodeError(f"expected a token string, got {type(raw).__name__}", part="input")
         raw = raw.strip()
         if raw[:7].lower() == "bearer ":
             raw = raw[7:].strip()
+        if not raw:
+            raise TokenDecodeError("the token is empty", part="input")
         claims = _jwt_claims(raw)
-        exp = claims.get("exp")
         scope = claims.get("scope", claims.get("scp"))
+        if isinstance(scope, list):
+            scope = [s for s in scope if isinstance(s, str)]
         return cls(
             access_token=raw,
             token_type=token_type,
-            expires_at=float(exp) if isinstance(exp, (int, float)) else None,
+            expires_at=numeric_date(claims.get("exp")),
             scopes=_split_scopes(scope) if isinstance(scope, (str, list)) else (),
             clock=clock,
         )
@@ -208,6 +257,43 @@ class Token:
         return f"{self.token_type} {mask(self.access_token)} ({life}; {scopes}{refresh})"
 
 
+def _unusable(description: str) -> TokenEndpointError:
+    return TokenEndpointError(error="invalid_response", error_description=description)
+
+
+def _kind(value: Any) -> str:
+    """A value's JSON type, for messages (never the value: it may be a secret)."""
+    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "an object"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _expiry(expires_in: Any, now: float) -> float:
+    """``now + expires_in``, or :class:`TokenEndpointError` for a lifetime that is no lifetime.
+
+    Accepted: a non-negative finite number, or a string of one (some servers quote it),
+    such that the instant it gives is on a calendar. Refused: booleans, NaN, infinity,
+    negative values, ``10**400`` and friends.
+    """
+    seconds: float | None = None
+    if isinstance(expires_in, bool):
+        seconds = None
+    elif isinstance(expires_in, (int, float)):
+        try:
+            seconds = float(expires_in)
+        except OverflowError:
+            seconds = None
+    elif isinstance(expires_in, str) and re.fullmatch(r"\s*\d{1,15}(\.\d+)?\s*", expires_in):
+        seconds = float(expires_in)
+    if seconds is None or not math.isfinite(seconds) or seconds < 0:
+        shown = _kind(expires_in) if not isinstance(expires_in, (int, float)) or isinstance(expires_in, bool) else (
+            "negative" if isinstance(expires_in, (int, float)) and expires_in < 0 else "not a finite number")
+        raise _unusable(f"expires_in is {shown}: a lifetime in seconds was expected (RFC 6749 §5.1)")
+    instant = numeric_date(now + seconds)
+    if instant is None:
+        raise _unusable(f"expires_in is {seconds:.3g} s, a lifetime that ends after the year 9999")
+    return instant
+
+
 def _jwt_claims(raw: str) -> dict[str, Any]:
     """Claims of a JWT without verification, or ``{}`` when ``raw`` is not a JWT."""
     from .decode import TokenDecodeError, decode
@@ -221,5 +307,4 @@ def _jwt_claims(raw: str) -> dict[str, Any]:
 
 
 def _jwt_claim(raw: str, name: str) -> float | None:
-    value = _jwt_claims(raw).get(name)
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    return numeric_date(_jwt_claims(raw).get(name))
