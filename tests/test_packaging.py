@@ -136,3 +136,17 @@ def test_readme_says_how_to_install_into_your_own_project_and_run_the_command_fr
     for command in (".venv/bin/tokenkit doctor", "source .venv/bin/activate", r".venv\Scripts\activate", "python -m tokenkit doctor"):
         assert command in section, command
     assert "tokenkit: command not found" in readme.split("## Troubleshooting")[1]
+
+
+def test_readme_pictures_have_no_painted_mask() -> None:
+    """Playwright's screenshot ``mask=`` paints a magenta block; the pictures show masked text instead
+    (scripts/screenshots.py re-makes them)."""
+    from PIL import Image
+
+    assert (ROOT / "scripts" / "screenshots.py").exists()
+    for path in sorted((ROOT / "docs" / "images").glob("*.png")):
+        with Image.open(path) as image:
+            size = image.width * image.height
+            colours = {colour: count for count, colour in image.convert("RGB").getcolors(size)}
+        magenta = colours.get((255, 0, 255), 0)
+        assert magenta < size // 1000, f"{path.name}: {magenta} magenta pixels, a painted mask"
