@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from html.parser import HTMLParser
 
 import ipywidgets as w
 import requests
@@ -63,3 +64,41 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+class _Lines(HTMLParser):
+    """Text of an HTML fragment split where a browser starts a new line or a table cell."""
+
+    BLOCKS = {"div", "p", "ul", "ol", "li", "tr", "table", "br", "pre"}
+    CELLS = {"td", "th"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = [[""]]
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag in self.BLOCKS:
+            self.rows.append([""])
+        elif tag in self.CELLS:
+            self.rows[-1].append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.BLOCKS:
+            self.rows.append([""])
+
+    def handle_data(self, data: str) -> None:
+        self.rows[-1][-1] += data
+
+
+def rendered_rows(html: str) -> list[list[str]]:
+    """Each visual line of ``html`` as its cells' texts (one cell outside a table), blanks dropped."""
+    parser = _Lines()
+    parser.feed(html)
+    parser.close()
+    rows = [[" ".join(cell.split()) for cell in row] for row in parser.rows]
+    return [[cell for cell in row if cell] for row in rows if any(cell.strip() for cell in row)]
+
+
+def rendered_lines(html: str) -> list[str]:
+    """Each visual line of ``html`` as text, cells joined by a tab."""
+    return ["\t".join(row) for row in rendered_rows(html)]

@@ -11,7 +11,7 @@ from tokenkit import explore
 from tokenkit.widgets import PASTE, RequestExplorer
 from tokenkit.widgets import explorer as explorer_module
 
-from .conftest import get_token, shown_text
+from .conftest import get_token, rendered_rows, shown_text
 
 
 @pytest.fixture
@@ -73,6 +73,9 @@ def test_no_credentials_gives_a_diagnosed_401(mock_api, tokens):
     assert "sent no credentials" in ex.status.value
     assert ex.diagnosis.kind == "missing_credentials"
     assert "401" in ex.diagnosis_view.value
+    heading, *headers = rendered_rows(ex.headers_view.value)
+    assert heading == ["Response headers"]
+    assert ["www-authenticate", response.headers["WWW-Authenticate"]] in headers  # name and value, two cells
 
 
 @pytest.mark.parametrize(("form", "path"), [("raw token", "/raw-token/data"), ("X-API-Key", "/api-key/data")])

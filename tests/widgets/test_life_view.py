@@ -10,7 +10,7 @@ import requests
 from tokenkit import ClientCredentials, RefreshingAuth
 from tokenkit.widgets import TokenLifeView
 
-from .conftest import shown_text, wait_for
+from .conftest import rendered_lines, shown_text, wait_for
 
 
 def short_lived_auth(api, **kwargs) -> RefreshingAuth:
@@ -24,12 +24,15 @@ def test_follows_first_fetch_staleness_and_renewal(fresh_mock):
     view = TokenLifeView(auth, live=False)
     assert repr(view) == "TokenLifeView()"
     assert "no token yet" in view.state_label.value
-    assert "no renewals seen yet" in view.events_view.value
+    assert rendered_lines(view.events_view.value) == [
+        "Renewals",  # a line of its own, not "Renewalsnone seen yet"
+        "none seen yet: the next renewal is listed here",
+    ]
     with requests.Session() as s:
         s.get(f"{fresh_mock.url}/data", auth=auth, timeout=10).raise_for_status()
         assert [e.number for e in view.events] == [1]
         assert "FRESH" in view.state_label.value
-        assert "<b>1</b> token(s) obtained" in view.counts.value
+        assert rendered_lines(view.counts.value) == ["1 token obtained"]
         fresh_mock.clock.advance(55)  # 60 s tokens, renewed 10 s early
         view.refresh()
         assert "STALE" in view.state_label.value
@@ -41,8 +44,9 @@ def test_follows_first_fetch_staleness_and_renewal(fresh_mock):
     assert [e.number for e in view.events] == [1, 2]
     assert view.events[1].token != view.events[0].token
     assert "FRESH" in view.state_label.value
-    assert "<b>2</b> token(s) obtained" in view.counts.value
-    assert view.events_view.value.index("#2 at") < view.events_view.value.index("#1 at")  # newest first
+    assert rendered_lines(view.counts.value) == ["2 tokens obtained"]
+    lines = rendered_lines(view.events_view.value)
+    assert lines[0] == "Renewals" and lines[1].startswith("#2 at") and lines[2].startswith("#1 at")  # newest first
     assert auth.token.access_token not in shown_text(view)
     assert view.error_text == ""
 
@@ -73,8 +77,35 @@ def test_counts_tokens_obtained_before_the_view(fresh_mock):
     auth = short_lived_auth(fresh_mock)
     auth.refresh()
     view = TokenLifeView(auth, live=False)
-    assert "(1 before this view)" in view.counts.value
+    assert rendered_lines(view.counts.value) == ["1 token obtained (1 before this view)"]
     assert "FRESH" in view.state_label.value
+
+
+def test_a_tick_shows_renewals_made_behind_its_back(fresh_mock):
+    """Someone replaces on_refresh after the view hooked in: the count still follows the auth."""
+    auth = short_lived_auth(fresh_mock)
+    view = TokenLifeView(auth, live=False)
+    auth.on_refresh = None  # as a later cell that sets its own callback would
+    auth.refresh()
+    auth.refresh()
+    assert view.events == []
+    view.tick()
+    assert rendered_lines(view.counts.value) == ["2 tokens obtained"]
+    assert "FRESH" in view.state_label.value
+
+
+def test_live_view_follows_the_clock_without_a_request(fresh_mock):
+    """The mock's clock moves in another cell; the state line follows with no click and no request."""
+    auth = short_lived_auth(fresh_mock, skew=10)
+    auth.refresh()
+    view = TokenLifeView(auth, interval=0.02)
+    try:
+        assert "FRESH" in view.state_label.value
+        fresh_mock.clock.advance(55)
+        assert wait_for(lambda: "STALE" in view.state_label.value)
+        assert auth.generation == 1  # only drawn: the view never renews by itself
+    finally:
+        view.close()
 
 
 def test_refresh_errors_are_shown(fresh_mock):

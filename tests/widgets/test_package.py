@@ -10,9 +10,9 @@ import sys
 import pytest
 
 from tokenkit.widgets import PoolMonitor, RequestExplorer, TokenInspector, TokenLifeView
-from tokenkit.widgets._base import Ticker, one_line
+from tokenkit.widgets._base import Ticker, one_line, table
 
-from .conftest import wait_for
+from .conftest import rendered_rows, wait_for
 
 JWT = "eyJhbGciOiJub25lIn0.eyJleHAiOjQxMDI0NDQ4MDB9.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
 
@@ -120,3 +120,13 @@ def test_close_closes_every_widget_the_view_made():
     view.close()
     assert view.comm is None and button.comm is None and view.token_input.comm is None
     assert not view.live
+
+
+def test_tables_keep_labels_on_one_line_and_columns_apart():
+    """The shared table: "www-authenticate" never breaks at its hyphen; cells never touch."""
+    html = table([["<code>www-authenticate</code>", "Bearer error=&quot;invalid_token&quot;"]], headings=["name", "value"], wrap=[1])
+    assert rendered_rows(html) == [["name", "value"], ["www-authenticate", 'Bearer error="invalid_token"']]
+    label, value = html.split("<td ")[1:]
+    assert "white-space:nowrap" in label and "padding:1px 16px" in label
+    assert "white-space:nowrap" not in value and "overflow-wrap:anywhere" in value
+    assert "text-align:left" in html.split("<th ")[1]

@@ -8,7 +8,7 @@ import requests
 from tokenkit import RateLimitedError, TokenPool
 from tokenkit.widgets import PoolMonitor
 
-from .conftest import FakeClock, get_token, shown_text, wait_for
+from .conftest import FakeClock, get_token, rendered_rows, shown_text, wait_for
 
 
 def test_counts_rotation_and_a_cooldown(fresh_mock):
@@ -27,7 +27,9 @@ def test_counts_rotation_and_a_cooldown(fresh_mock):
     [row] = monitor.refresh()
     assert (row.requests, row.rate_limited) == (6, 1)
     assert "6 requests · 1 × 429 · 1 cooling down" in monitor.summary.value
-    assert "cooling down" in monitor.table.value
+    heading, line = rendered_rows(monitor.table.value)
+    assert heading == ["#", "token", "requests", "429s", "state"]  # five cells, not "429sstate"
+    assert line[0] == "0" and line[2:4] == ["6", "1"] and line[4].startswith("cooling down ")
     clock.advance(row.cooling_for + 0.1)
     monitor.refresh_button.click()
     assert "ready" in monitor.table.value and "0 cooling down" in monitor.summary.value

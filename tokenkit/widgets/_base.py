@@ -12,7 +12,11 @@ Three rules the widgets follow, kept here so each widget module stays about its 
   holds its widget only weakly, and stops on ``stop()`` or ``close()``. A thread rather
   than the kernel's asyncio loop because a thread keeps ticking while the kernel is busy
   running the next cell (a burst of requests in lesson 07 is exactly when the pool view
-  should move), and because it needs no running loop, so it also works in tests.
+  should move), and because it needs no running loop, so it also works in tests. A trait
+  set from that thread reaches JupyterLab as a comm message like any other. Because a
+  live view is drawn from two threads (the ticker, and whichever thread a hook or a click
+  runs on), each view draws under its ``render_lock``, so an older picture never lands
+  after a newer one.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import ipywidgets as w
 
 from ..secrets import mask
 
-__all__ = ["BaseView", "Ticker", "one_line", "shows_errors", "esc", "html_view", "set_if_changed"]
+__all__ = ["BaseView", "Ticker", "one_line", "shows_errors", "esc", "html_view", "set_if_changed", "table"]
 
 log = logging.getLogger("tokenkit.widgets")
 
@@ -87,6 +91,32 @@ def set_if_changed(widget: w.Widget, value: Any, name: str = "value") -> None:
         setattr(widget, name, value)
 
 
+#: Cell padding of every table a view draws; a label column never wraps ("www-authenticate"
+#: must not break at its hyphen), long values may.
+_CELL = "padding:1px 16px 1px 0;text-align:left;vertical-align:top"
+_LABEL = _CELL + ";white-space:nowrap"
+_VALUE = _CELL + ";overflow-wrap:anywhere"
+
+
+def table(rows: Iterable[Iterable[str]], *, headings: Iterable[str] = (), wrap: Iterable[int] = ()) -> str:
+    """An HTML table of already-escaped cells, spaced so that neighbours never run together.
+
+    Column headings and cells are left-aligned with room between columns; no cell wraps
+    except those in the ``wrap`` columns (by index), which may break long values anywhere.
+    """
+    wrapping = set(wrap)
+
+    def cells(row: Iterable[str], tag: str) -> str:
+        return "".join(
+            f"<{tag} style='{_VALUE if i in wrapping else _LABEL}'>{cell}</{tag}>" for i, cell in enumerate(row)
+        )
+
+    head = list(headings)
+    top = f"<tr>{cells(head, 'th')}</tr>" if head else ""
+    body = "".join(f"<tr>{cells(row, 'td')}</tr>" for row in rows)
+    return f"<table style='font-size:90%;border-collapse:collapse'>{top}{body}</table>"
+
+
 class BaseView(w.VBox):
     """A VBox with an ``errors`` line, a CSS class and a short, fixed repr.
 
@@ -103,6 +133,7 @@ class BaseView(w.VBox):
         self.add_class("tokenkit-widget")
         self.add_class(self.css_class)
         self._ticker: Ticker | None = None
+        self.render_lock = threading.RLock()
 
     # -- errors ------------------------------------------------------------------------
     def _known_secrets(self) -> Iterable[str]:

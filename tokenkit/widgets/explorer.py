@@ -25,7 +25,7 @@ from ..diagnose import Diagnosis, diagnose
 from ..errors import ServerUnreachableError, TokenDecodeError, safe_url
 from ..secrets import mask
 from ..tokens import Token
-from ._base import BaseView, esc, html_view as _html, set_if_changed, shows_errors
+from ._base import BaseView, esc, html_view as _html, set_if_changed, shows_errors, table
 
 __all__ = ["RequestExplorer", "PASTE"]
 
@@ -80,7 +80,7 @@ class RequestExplorer(BaseView):
         names = [*self._tokens, PASTE]
         self.token_select = w.Dropdown(options=names, value=names[0], description="Token")
         self.token_select.add_class("tokenkit-token-source")
-        self.token_preview = w.HTML(value="")
+        self.token_preview = w.HTML(value="", layout=w.Layout(width="auto", min_width="16em"))
         self.token_preview.add_class("tokenkit-token-preview")
         self.token_paste = w.Password(value="", placeholder="paste a token (eyJ…)", description="Paste")
         self.token_paste.add_class("tokenkit-token-paste")
@@ -266,15 +266,13 @@ class RequestExplorer(BaseView):
             f"{esc(elapsed)}{esc(resent)}"
             f"<br><span style='color:#616161'>sent {esc(sent_text)}</span>",
         )
-        rows = "".join(
-            f"<tr><td style='padding-right:12px'><code>{esc(name)}</code></td>"
-            f"<td><code>{esc(_header_value(name, value))}</code></td></tr>"
+        rows = (
+            (f"<code>{esc(name)}</code>", f"<code>{esc(_header_value(name, value))}</code>")
             for name, value in response.headers.items()
         )
-        set_if_changed(
-            self.headers_view,
-            f"<div><b>Response headers</b><table style='font-size:90%'>{rows}</table></div>",
-        )
+        # A header's name stays on one line; a long value (WWW-Authenticate with its
+        # error_description) wraps instead of squeezing the name column.
+        set_if_changed(self.headers_view, f"<div><b>Response headers</b>{table(rows, wrap=[1])}</div>")
         set_if_changed(
             self.body_view,
             "<div><b>Body</b><pre style='max-height:320px;overflow:auto;margin:2px 0'>"

@@ -19,7 +19,7 @@ import ipywidgets as w
 from ..decode import DecodedToken, decode, verify as verify_token
 from ..errors import TokenDecodeError, TokenKitError
 from ..tokens import Token, TokenState
-from ._base import BaseView, esc, html_view as _html, one_line, set_if_changed, shows_errors
+from ._base import BaseView, esc, html_view as _html, one_line, set_if_changed, shows_errors, table
 
 __all__ = ["TokenInspector"]
 
@@ -281,10 +281,12 @@ class TokenInspector(BaseView):
 
 
 def _table(title: str, data: dict[str, Any], notes: dict[str, str]) -> str:
-    rows = "".join(
-        f"<tr><td style='padding-right:12px'><code>{esc(key)}</code></td>"
-        f"<td style='padding-right:12px'><code>{esc(json.dumps(value, ensure_ascii=False))}</code></td>"
-        f"<td style='color:#616161'>{esc(notes.get(key, ''))}</td></tr>"
+    rows = (
+        (
+            f"<code>{esc(key)}</code>",
+            f"<code>{esc(json.dumps(value, ensure_ascii=False))}</code>",
+            f"<span style='color:#616161'>{esc(notes.get(key, ''))}</span>",
+        )
         for key, value in data.items()
     )
-    return f"<div><b>{esc(title)}</b><table style='font-size:90%'>{rows}</table></div>"
+    return f"<div><b>{esc(title)}</b>{table(rows, wrap=[1])}</div>"

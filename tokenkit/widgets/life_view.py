@@ -8,6 +8,13 @@ request.
 
 The events come from the auth's ``on_refresh`` hook. A callback the user already set is
 kept and still called (after ours records the event); :meth:`detach` puts it back.
+
+The view stays true without anyone pressing a button: a renewal redraws it at once (from
+the hook), and while ``live`` a daemon thread redraws it about once a second from the
+auth's state and clock, so moving the mock's clock in another cell shows up within a
+second. Nothing here decides anything: state and seconds left are the core's
+(:meth:`Token.state <tokenkit.Token.state>`, :meth:`Token.seconds_left`), judged with
+the auth's own skew.
 """
 
 from __future__ import annotations
@@ -49,8 +56,8 @@ class RefreshEvent:
 class TokenLifeView(BaseView):
     """Current token, state, seconds left and refresh history of ``auth``.
 
-    ``clock`` defaults to ``auth.clock``. While ``live`` (the default) the state line is
-    recomputed every ``interval`` seconds on a daemon thread; :meth:`stop` ends that.
+    ``clock`` defaults to ``auth.clock``. While ``live`` (the default) the view is redrawn
+    every ``interval`` seconds on a daemon thread; :meth:`stop` (or :meth:`close`) ends that.
     Views: ``state_label``, ``counts``, ``events_view``, ``errors``; control:
     ``refresh_button`` (renew now). ``events`` lists the renewals seen, oldest first.
     """
@@ -96,12 +103,14 @@ class TokenLifeView(BaseView):
     @shows_errors
     def refresh(self) -> None:
         """Redraw from the auth's current state (the ticker calls this every ``interval``)."""
-        self._render_state()
-        self._render_counts()
+        with self.render_lock:
+            self._render_state()
+            self._render_counts()
 
     @shows_errors
     def tick(self) -> None:
-        self._render_state()
+        # Counts too: the auth may have renewed without our hook (someone set on_refresh after us).
+        self.refresh()
 
     def detach(self) -> None:
         """Stop listening to the auth and give it back the ``on_refresh`` it had before."""
@@ -135,8 +144,9 @@ class TokenLifeView(BaseView):
         with self._events_lock:
             self.events.append(event)
             del self.events[: -self.max_events]
-        self._render_counts()
-        self._render_state(token)
+        with self.render_lock:
+            self._render_counts()
+            self._render_state(token)
 
     @shows_errors
     def _on_refresh_click(self, _button: Any) -> None:
@@ -176,7 +186,12 @@ class TokenLifeView(BaseView):
         generation = max(self.auth.generation, events[-1].number if events else 0)
         earlier = self._generation_at_start
         note = f" ({earlier} before this view)" if earlier else ""
-        set_if_changed(self.counts, f"<b>{generation}</b> token(s) obtained{esc(note)}")
+        noun = "token" if generation == 1 else "tokens"
+        set_if_changed(self.counts, f"<b>{generation}</b> {noun} obtained{esc(note)}")
         items = "".join(f"<li><code>{esc(e)}</code></li>" for e in reversed(events))
-        body = f"<ul style='margin:2px 0'>{items}</ul>" if items else "<i>no renewals seen yet</i>"
-        set_if_changed(self.events_view, f"<div><b>Renewals</b>{body}</div>")
+        if items:
+            body = f"<ul style='margin:2px 0'>{items}</ul>"
+        else:
+            body = "<div style='color:#757575'><i>none seen yet: the next renewal is listed here</i></div>"
+        # The title is a block of its own, so it never runs into the text below it.
+        set_if_changed(self.events_view, f"<div><div><b>Renewals</b></div>{body}</div>")

@@ -13,7 +13,7 @@ from typing import Any
 import ipywidgets as w
 
 from ..pool import TokenPool, TokenStats
-from ._base import BaseView, esc, html_view, set_if_changed, shows_errors
+from ._base import BaseView, esc, html_view, set_if_changed, shows_errors, table
 
 __all__ = ["PoolMonitor"]
 
@@ -22,8 +22,10 @@ class PoolMonitor(BaseView):
     """A table of ``pool.stats()``: per token, requests sent, 429s received, cooling seconds.
 
     While ``live`` (the default) the table is refreshed every ``interval`` seconds from a
-    daemon thread, which keeps it moving while the kernel runs a burst of requests;
-    :meth:`stop` ends that and :meth:`refresh` (or ``refresh_button``) updates by hand.
+    daemon thread, which keeps it moving while the kernel runs a burst of requests and
+    after it (a cooldown counting down), with no button pressed; only what changed is
+    sent to the browser. :meth:`stop` (or :meth:`close`) ends that; :meth:`refresh` (or
+    ``refresh_button``) updates by hand.
 
     Views: ``summary``, ``table``, ``errors``; control: ``refresh_button``.
     ``stats`` holds the rows last shown.
@@ -52,24 +54,20 @@ class PoolMonitor(BaseView):
     @shows_errors
     def refresh(self) -> list[TokenStats]:
         """Read the pool's counters and redraw; returns the rows shown."""
-        stats = self.pool.stats()
-        self.stats = stats
-        total = sum(s.requests for s in stats)
-        limited = sum(s.rate_limited for s in stats)
-        cooling = sum(1 for s in stats if s.cooling_for > 0)
-        set_if_changed(
-            self.summary,
-            f"<b>Token pool</b> — {_count(len(stats), 'token')} · {_count(total, 'request')} · "
-            f"{limited} × 429 · {cooling} cooling down",
-        )
-        most = max((s.requests for s in stats), default=0) or 1
-        rows = "".join(_row(s, most) for s in stats)
-        set_if_changed(
-            self.table,
-            "<table style='font-size:90%'><tr><th>#</th><th>token</th><th>requests</th>"
-            f"<th>429s</th><th>state</th></tr>{rows}</table>",
-        )
-        return stats
+        with self.render_lock:  # the ticker and a click may both be here
+            stats = self.pool.stats()
+            self.stats = stats
+            total = sum(s.requests for s in stats)
+            limited = sum(s.rate_limited for s in stats)
+            cooling = sum(1 for s in stats if s.cooling_for > 0)
+            set_if_changed(
+                self.summary,
+                f"<b>Token pool</b> — {_count(len(stats), 'token')} · {_count(total, 'request')} · "
+                f"{limited} × 429 · {cooling} cooling down",
+            )
+            most = max((s.requests for s in stats), default=0) or 1
+            set_if_changed(self.table, table((_row(s, most) for s in stats), headings=_HEADINGS))
+            return stats
 
     @shows_errors
     def tick(self) -> None:
@@ -84,16 +82,15 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _row(s: TokenStats, most: int) -> str:
+#: Column headings: each a word or two, spaced by ``table()`` so none runs into the next.
+_HEADINGS = ("#", "token", "requests", "429s", "state")
+
+
+def _row(s: TokenStats, most: int) -> list[str]:
     width = round(80 * s.requests / most)
     bar = f"<span style='display:inline-block;height:8px;width:{width}px;background:#90caf9'></span>"
     if s.cooling_for > 0:
         state = f"<span style='color:#ef6c00'>cooling down {s.cooling_for:.1f} s</span>"
     else:
         state = "<span style='color:#2e7d32'>ready</span>"
-    return (
-        f"<tr><td style='padding-right:12px'>{s.index}</td>"
-        f"<td style='padding-right:12px'><code>{esc(s.token)}</code></td>"
-        f"<td style='padding-right:12px'>{s.requests} {bar}</td>"
-        f"<td style='padding-right:12px'>{s.rate_limited}</td><td>{state}</td></tr>"
-    )
+    return [str(s.index), f"<code>{esc(s.token)}</code>", f"{s.requests} {bar}", str(s.rate_limited), state]
