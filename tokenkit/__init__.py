@@ -23,7 +23,9 @@ from .errors import (
     BadSignatureError,
     ForbiddenError,
     HTTPAuthError,
+    InvalidTokenError,
     KeySetUnavailableError,
+    MalformedTokenError,
     MissingClaimError,
     MissingSecretError,
     RateLimitedError,
@@ -37,18 +39,20 @@ from .errors import (
     UnknownKeyError,
     WrongAudienceError,
     WrongIssuerError,
+    WrongTokenTypeError,
     raise_for_auth,
 )
 from .pool import TokenPool, TokenStats
 from .refresh import RefreshingAuth
 from .retry import TimeoutSession, session
-from .secrets import from_env, mask
+from .secrets import RedactingFilter, from_env, mask, redact
 from .sources import ClientCredentials, EnvToken, RefreshableSource, StaticToken, TokenSource
 from .tokens import REFRESH_THRESHOLD, Token, TokenState
 
 __version__ = "0.1.0"
 
-# A library logs, the application decides where logs go (tokens are always masked in them).
+# A library logs, the application decides where logs go (tokens are always masked in them:
+# each tokenkit logger carries a RedactingFilter, see tokenkit.secrets.get_logger).
 logging.getLogger("tokenkit").addHandler(logging.NullHandler())
 
 __all__ = [
@@ -63,6 +67,8 @@ __all__ = [
     "ClientCredentials",
     "from_env",
     "mask",
+    "redact",
+    "RedactingFilter",
     # sending them
     "BearerAuth",
     "HeaderAuth",
@@ -92,8 +98,11 @@ __all__ = [
     "ForbiddenError",
     "RateLimitedError",
     "TokenEndpointError",
+    "InvalidTokenError",
     "TokenDecodeError",
     "TokenVerificationError",
+    "MalformedTokenError",
+    "WrongTokenTypeError",
     "TokenExpiredError",
     "TokenNotYetValidError",
     "BadSignatureError",

@@ -9,6 +9,15 @@ rotate on 429). requests only offers response hooks, so it turns the hook back i
 httpx calls an *auth flow*: one generator that yields a request, receives the response,
 decides, and may yield one more. The resend itself is done exactly the way
 ``HTTPDigestAuth.handle_401`` does it.
+
+**Redirects.** requests removes ``Authorization`` when a redirect leads to another origin
+(``Session.rebuild_auth``), but it knows nothing of ``X-API-Key``, ``X-Token`` or an
+``?api_key=`` that the server copied into ``Location``: those would follow the redirect
+to whatever host it names. So an auth that puts its credential anywhere else than
+``Authorization`` also registers a response hook (:func:`_strip_on_cross_origin_redirect`)
+that, when the answer redirects to another origin, takes the credential off the request
+requests is about to copy for the next hop, by the same rule requests applies to
+``Authorization`` (``should_strip_auth``).
 """
 
 from __future__ import annotations
@@ -17,15 +26,17 @@ import functools
 import threading
 from collections.abc import Generator
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 from requests.auth import AuthBase
 from requests.cookies import extract_cookies_to_jar
+from requests.sessions import SessionRedirectMixin
 
-from .secrets import mask
+from .secrets import mask, register_credential_param
 from .tokens import Token
 
-__all__ = ["HeaderAuth", "BearerAuth", "ApiKeyAuth", "FlowAuth", "raw_token"]
+__all__ = ["HeaderAuth", "BearerAuth", "ApiKeyAuth", "FlowAuth", "raw_token", "leaves_origin", "redirect_target"]
 
 
 def raw_token(token: str | Token) -> str:
@@ -35,6 +46,55 @@ def raw_token(token: str | Token) -> str:
     if not isinstance(token, str) or not token:
         raise TypeError(f"expected a token string or a Token, got {type(token).__name__}")
     return token
+
+
+# -- redirects ---------------------------------------------------------------------------
+_REDIRECT_RULES = SessionRedirectMixin()  # requests' own rule for when Authorization goes
+
+
+def leaves_origin(old_url: str | None, new_url: str | None) -> bool:
+    """True when a redirect from ``old_url`` to ``new_url`` changes origin (host, port or
+    scheme), by requests' rule for stripping ``Authorization`` (an http→https upgrade on
+    the default ports keeps it)."""
+    if not old_url or not new_url:
+        return True
+    return bool(_REDIRECT_RULES.should_strip_auth(old_url, new_url))
+
+
+def redirect_target(r: requests.Response) -> str | None:
+    """The absolute URL a redirect answer points to, or None if it is no redirect."""
+    if not r.is_redirect:
+        return None
+    location = r.headers.get("Location") or ""
+    return urljoin(r.url or "", location.strip())
+
+
+def _strip_on_cross_origin_redirect(
+    r: requests.Response, *, header: str | None = None, secret: str = "", **kwargs: Any
+) -> requests.Response:
+    """Response hook: keep a credential from following a redirect to another origin.
+
+    requests copies the request it just sent (``r.request``) for the next hop. Here that
+    request is handed a copy to keep as the record of what was sent, and the credential
+    is taken off the original before requests copies it: the ``header`` is removed, and
+    a ``Location`` that carries ``secret`` as a query value (a server that copied
+    ``?api_key=…`` into its redirect) loses that parameter. Same-origin redirects are
+    left alone.
+    """
+    target = redirect_target(r)
+    sent = r.request
+    if target is None or sent is None or not leaves_origin(sent.url, target):
+        return r
+    r.request = sent.copy()  # the record of what actually went to the first origin
+    if header is not None:
+        sent.headers.pop(header, None)
+    if secret:
+        parts = urlsplit(target)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        kept = [(k, v) for k, v in query if v != secret]
+        if len(kept) != len(query):
+            r.headers["Location"] = urlunsplit(parts._replace(query=urlencode(kept)))
+    return r
 
 
 class HeaderAuth(AuthBase):
@@ -50,9 +110,16 @@ class HeaderAuth(AuthBase):
         self.scheme = scheme
         # Built once: this is the whole per-request cost of the auth.
         self._value = f"{scheme} {self._token}" if scheme else self._token
+        # requests strips Authorization on a cross-origin redirect; any other header is ours to strip.
+        self._hook = (
+            None if header.lower() == "authorization"
+            else functools.partial(_strip_on_cross_origin_redirect, header=header)
+        )
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         r.headers[self.header] = self._value
+        if self._hook is not None:
+            r.register_hook("response", self._hook)
         return r
 
     def __eq__(self, other: object) -> bool:
@@ -87,6 +154,17 @@ class ApiKeyAuth(AuthBase):
 
     Prefer the header: a key in the URL ends up in server logs, proxies and browser
     history. The query form exists because some APIs accept nothing else.
+
+    Either way the key does not follow a redirect to another origin: the header is
+    removed, and a ``Location`` that carries the key is followed without it.
+
+    **The query form cannot be kept out of every log.** The key is part of the URL, and
+    urllib3 logs URLs: each request at DEBUG (``"GET /data?api_key=… HTTP/1.1" 200``) and
+    each retry at WARNING; a requests ``ConnectionError`` names the URL too. tokenkit's own
+    messages show URLs without their query string and its loggers mask credentials, but
+    other libraries' records are theirs. To mask the key in everything *your* logging
+    prints, add ``tokenkit.RedactingFilter()`` to your handlers (it knows this parameter's
+    name once an ``ApiKeyAuth`` with it exists).
     """
 
     def __init__(self, key: str | Token, header: str | None = "X-API-Key", query: str | None = None) -> None:
@@ -95,12 +173,16 @@ class ApiKeyAuth(AuthBase):
         self.header = None if query else header
         if self.header is None and self.query is None:
             raise ValueError("ApiKeyAuth needs a header name or a query parameter name")
+        if self.query:
+            register_credential_param(self.query)
+        self._hook = functools.partial(_strip_on_cross_origin_redirect, header=self.header, secret=self._key if self.query else "")
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         if self.query:
             r.prepare_url(r.url, {self.query: self._key})
         else:
             r.headers[self.header] = self._key  # type: ignore[index]
+        r.register_hook("response", self._hook)
         return r
 
     def __eq__(self, other: object) -> bool:

@@ -1,20 +1,25 @@
 """The ``tokenkit`` command: ``decode``, ``token``, ``mock`` and ``doctor``.
 
 Each error is one line on stderr and a non-zero exit, no traceback: a learner at a
-terminal needs to read *what to do*, not where in tokenkit it happened. Tokens are
+terminal needs to read *what to do*, not where in tokenkit it happened, and in the
+terminal's words (``--audience``, not the Python keyword ``audience=``). Tokens are
 printed masked unless ``--raw`` asks for the bare value (for ``$(tokenkit token --raw)``).
+What a token says about itself is attacker-chosen text: control characters in it are
+printed escaped, never sent to the terminal as they are.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import TextIO
 
 from . import __version__
-from .decode import decode, verify
+from .decode import ACCESS_TOKEN_TYPE, decode, printable, verify
 from .errors import TokenKitError
 from .secrets import mask
 from .sources import ClientCredentials
@@ -44,6 +49,11 @@ def build_parser(with_mock_arguments: bool = False) -> argparse.ArgumentParser:
     p.add_argument("--jwks-url", help="JWKS URL to take the key from")
     p.add_argument("--audience", help="expected audience")
     p.add_argument("--leeway", type=float, default=0, help="seconds of clock skew to allow")
+    p.add_argument(
+        "--token-type",
+        default=ACCESS_TOKEN_TYPE,
+        help=f"the typ header an access token must have (default {ACCESS_TOKEN_TYPE}, RFC 9068); 'any' skips the check",
+    )
 
     p = commands.add_parser(
         "token",
@@ -56,17 +66,21 @@ def build_parser(with_mock_arguments: bool = False) -> argparse.ArgumentParser:
     )
     p.add_argument("--api-url", help="API base URL; the token URL is <api-url>/oauth/token")
     p.add_argument("--token-url", help="token endpoint URL (overrides --api-url)")
-    p.add_argument("--client-id")
-    p.add_argument("--client-secret", help="prefer TOKENKIT_CLIENT_SECRET: flags show up in the process list and shell history")
-    p.add_argument("--scope", help="space-separated scopes to ask for")
-    p.add_argument("--audience")
+    p.add_argument("--client-id", help="the client's id (default: TOKENKIT_CLIENT_ID)")
+    p.add_argument(
+        "--client-secret",
+        help="the client's secret (default: TOKENKIT_CLIENT_SECRET; prefer it: flags show up in the process list and shell history)",
+    )
+    p.add_argument("--scope", help="space-separated scopes to ask for (default: the client's own)")
+    p.add_argument("--audience", help="the API the token is for, if the server needs an audience parameter")
     p.add_argument(
         "--auth-method",
         choices=["client_secret_basic", "client_secret_post", "json"],
         default="client_secret_basic",
+        help="how the client proves who it is: HTTP Basic (default), id and secret in the form body, or a JSON body",
     )
     p.add_argument("--env-file", help="the .env file to read (default: the nearest one from the current directory up)")
-    p.add_argument("--timeout", type=float, default=10.0)
+    p.add_argument("--timeout", type=float, default=10.0, help="seconds the whole token request may take (default 10)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--raw", action="store_true", help="print only the access token, unmasked")
     out.add_argument("--json", action="store_true", help="print the token's details as JSON (masked)")
@@ -95,13 +109,18 @@ def _cmd_decode(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     if args.verify:
         if not (args.issuer or args.jwks_url):
             raise TokenKitError("--verify needs --issuer or --jwks-url to find the signing key")
-        decoded = verify(raw, jwks_url=args.jwks_url, issuer=args.issuer, audience=args.audience, leeway=args.leeway)
+        token_type = None if args.token_type.strip().lower() in ("any", "none", "") else args.token_type
+        decoded = verify(raw, jwks_url=args.jwks_url, issuer=args.issuer, audience=args.audience, leeway=args.leeway,
+                         token_type=token_type)
     else:
         decoded = decode(raw)
     if args.json:
-        print(json.dumps(decoded.to_dict(), indent=2, ensure_ascii=False), file=out)
+        text = json.dumps(decoded.to_dict(), indent=2, ensure_ascii=False)
+        # Inside JSON strings json.dumps leaves C1 controls and bidi overrides as they are;
+        # escaping them keeps the output valid JSON and the terminal safe.
+        print("\n".join(printable(line) for line in text.split("\n")), file=out)
     else:
-        print(decoded, file=out)
+        print(decoded, file=out)  # DecodedToken.__str__ escapes control characters itself
     return 0
 
 
@@ -141,6 +160,27 @@ def _cmd_token(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+#: Python keywords in tokenkit's messages, and the flags that say the same at a terminal.
+_FLAG_WORDS = [
+    (re.compile(r"\baudience=(…|\.\.\.)?"), "--audience"),
+    (re.compile(r"\bissuer=(…|\.\.\.)?"), "--issuer"),
+    (re.compile(r"\bjwks_url=(…|\.\.\.)?"), "--jwks-url"),
+    (re.compile(r"\bleeway=(…|\.\.\.)?"), "--leeway"),
+    (re.compile(r"\bscope=(…|\.\.\.)?"), "--scope"),
+    (re.compile(r"\btoken_type=None\b"), "--token-type any"),
+    (re.compile(r"\bauth_method='([a-z_]+)'"), r"--auth-method \1"),
+    (re.compile(r"\bas token_url\b"), "as --token-url"),
+    (re.compile(r"\ba larger timeout\b"), "a larger --timeout"),
+]
+
+
+def _for_terminal(message: str) -> str:
+    """One line, control characters escaped, Python keywords replaced by the matching flags."""
+    for pattern, flag in _FLAG_WORDS:
+        message = pattern.sub(flag, message)
+    return printable(" ".join(message.splitlines()))
+
+
 def _cmd_mock(args: argparse.Namespace) -> int:
     from .mock.serve import run
 
@@ -177,12 +217,21 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
             return _cmd_doctor(args)
         return _cmd_mock(args)
     except TokenKitError as exc:
-        print(f"tokenkit: error: {exc}", file=err)
+        print(f"tokenkit: error: {_for_terminal(str(exc))}", file=err)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("tokenkit: interrupted", file=err)
         return 130
     except BrokenPipeError:
+        return EXIT_ERROR
+    except Exception as exc:  # a bug of ours: still one line, unless asked for the traceback
+        if os.environ.get("TOKENKIT_TRACEBACK"):
+            raise
+        print(
+            f"tokenkit: error: unexpected {type(exc).__name__}: {_for_terminal(str(exc))[:300]} "
+            "(a bug in tokenkit; TOKENKIT_TRACEBACK=1 shows where)",
+            file=err,
+        )
         return EXIT_ERROR
 
 

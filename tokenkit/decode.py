@@ -41,6 +41,7 @@ from .errors import (
     WrongAudienceError,
     WrongIssuerError,
     WrongTokenTypeError,
+    is_timeout,
 )
 from .secrets import mask
 from .tokens import REFRESH_THRESHOLD, Token, TokenState, numeric_date
@@ -312,9 +313,9 @@ def _discover_jwks_uri(issuer: str, timeout: float = 10.0) -> str:
     try:
         response = requests.get(url, timeout=timeout, headers={"Accept": "application/json"})
     except requests.Timeout as exc:
-        raise ServerUnreachableError(url, exc, timed_out=True) from None
+        raise ServerUnreachableError(url, exc, timed_out=True, timeout=timeout) from None
     except requests.ConnectionError as exc:
-        raise ServerUnreachableError(url, exc) from None
+        raise ServerUnreachableError(url, exc, timed_out=is_timeout(exc), timeout=timeout) from None
     try:
         response.raise_for_status()
         jwks_uri = response.json()["jwks_uri"]

@@ -13,10 +13,12 @@ its message is the diagnosis summary, which never contains a full token.
 
 from __future__ import annotations
 
+import socket
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3.exceptions
 
 if TYPE_CHECKING:
     from .diagnose import Diagnosis
@@ -47,6 +49,8 @@ __all__ = [
     "raise_for_auth",
     "safe_url",
     "json_body",
+    "is_timeout",
+    "timeout_seconds",
 ]
 
 
@@ -129,6 +133,25 @@ class ServerUnreachableError(TokenKitError, requests.ConnectionError):
                 "and is the URL/port right?"
             )
         super().__init__(message)
+
+
+def is_timeout(exc: BaseException) -> bool:
+    """A requests ``ConnectionError`` that is really a timeout (urllib3 wraps a read timeout
+    that ran out of retries in ``MaxRetryError``, which requests reports as a ConnectionError)."""
+    seen: set[int] = set()
+    stack: list[Any] = [exc]
+    while stack:
+        item = stack.pop()
+        if item is None or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, urllib3.exceptions.NewConnectionError):
+            continue  # refused or unresolvable; a subclass of ConnectTimeoutError for history's sake
+        if isinstance(item, (requests.Timeout, urllib3.exceptions.TimeoutError, socket.timeout, TimeoutError)):
+            return True
+        stack += [getattr(item, "reason", None), item.__cause__, item.__context__]
+        stack += [a for a in getattr(item, "args", ()) if isinstance(a, BaseException)]
+    return False
 
 
 def timeout_seconds(timeout: Any) -> float | None:

@@ -31,7 +31,7 @@ import requests
 from requests.auth import AuthBase
 
 from .auth import ApiKeyAuth, BearerAuth, HeaderAuth
-from .errors import ServerUnreachableError, safe_url
+from .errors import ServerUnreachableError, is_timeout, safe_url
 from .secrets import mask
 from .tokens import Token
 
@@ -164,9 +164,9 @@ def send(
     except ServerUnreachableError:
         raise
     except requests.Timeout as exc:  # before ConnectionError: ConnectTimeout is both
-        raise ServerUnreachableError(url, exc, timed_out=True) from None
+        raise ServerUnreachableError(url, exc, timed_out=True, timeout=timeout) from None
     except requests.ConnectionError as exc:
-        raise ServerUnreachableError(url, exc) from None
+        raise ServerUnreachableError(url, exc, timed_out=is_timeout(exc), timeout=timeout) from None
     finally:
         if owned:
             http.close()  # type: ignore[union-attr]

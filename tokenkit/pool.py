@@ -22,16 +22,16 @@ from dataclasses import dataclass
 import requests
 
 from .auth import Flow, FlowAuth, raw_token
-from .diagnose import retry_after_seconds
+from .headers import retry_after_seconds
 from .errors import RateLimitedError
 from .refresh import RefreshingAuth
-from .secrets import mask
+from .secrets import get_logger, mask
 from .sources import TokenSource
 from .tokens import Token
 
 __all__ = ["TokenPool", "TokenStats"]
 
-log = logging.getLogger("tokenkit.pool")
+log: logging.Logger = get_logger("tokenkit.pool")
 
 
 @dataclass(frozen=True)

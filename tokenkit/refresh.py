@@ -28,13 +28,13 @@ import requests
 
 from .auth import Flow, FlowAuth
 from .errors import TokenEndpointError
-from .secrets import mask
+from .secrets import get_logger, mask
 from .sources import StaticToken, TokenSource
 from .tokens import REFRESH_THRESHOLD, Clock, Token
 
 __all__ = ["RefreshingAuth"]
 
-log = logging.getLogger("tokenkit.refresh")
+log: logging.Logger = get_logger("tokenkit.refresh")
 
 
 class RefreshingAuth(FlowAuth):

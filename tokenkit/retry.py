@@ -14,7 +14,13 @@ Two defaults requests does not have, both learned the hard way:
   who can ``diagnose`` it or fail over (see :class:`~tokenkit.TokenPool`).
 
 A server that does not answer at all raises :class:`~tokenkit.ServerUnreachableError`
-(still a ``requests.ConnectionError``) with a message a learner can act on.
+(still a ``requests.ConnectionError``) with a message a learner can act on; one that does
+not answer *in time* raises the same error with ``timed_out=True`` and "no answer within
+N s", for a GET whose retries ran out and for a POST that is never retried alike.
+
+``Retry-After`` is read by tokenkit's tolerant parser (:func:`~tokenkit.parse_retry_after`),
+not urllib3's, which raises ``InvalidHeader`` on ``1.5``, ``-5`` or ``soon``: a value that
+is no delay is ignored (the normal backoff applies), a huge one returns the answer at once.
 """
 
 from __future__ import annotations
@@ -28,7 +34,8 @@ from requests.auth import AuthBase
 from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util import Retry
 
-from .errors import ServerUnreachableError
+from .errors import ServerUnreachableError, is_timeout, timeout_seconds
+from .headers import parse_retry_after
 
 __all__ = ["session", "TimeoutSession", "BoundedRetry", "make_retry"]
 
@@ -48,10 +55,14 @@ class TimeoutSession(requests.Session):
             kwargs["timeout"] = self.timeout
         try:
             return super().request(method, url, *args, **kwargs)
+        except requests.Timeout as exc:  # a ReadTimeout is no ConnectionError: a POST that timed out
+            wait = timeout_seconds(kwargs.get("timeout", args[6] if len(args) > 6 else None))
+            raise ServerUnreachableError(str(url), exc, timed_out=True, timeout=wait) from None
         except requests.ConnectionError as exc:
             if isinstance(exc, ServerUnreachableError) or not _is_unreachable(exc):
                 raise
-            raise ServerUnreachableError(str(url), exc, timed_out=isinstance(exc, requests.Timeout)) from None
+            wait = timeout_seconds(kwargs.get("timeout", args[6] if len(args) > 6 else None))
+            raise ServerUnreachableError(str(url), exc, timed_out=is_timeout(exc), timeout=wait) from None
 
 
 def _is_unreachable(exc: requests.ConnectionError) -> bool:
@@ -72,6 +83,15 @@ class BoundedRetry(Retry):
         kwargs.setdefault("backoff_max", max_wait)
         super().__init__(*args, **kwargs)
         self.max_wait = max_wait
+
+    def parse_retry_after(self, retry_after: str) -> float:  # type: ignore[override]
+        """Tolerant: urllib3's raises ``InvalidHeader`` on ``1.5``/``-5``/``soon``; a value that
+        is no delay reads as 0 here, so urllib3 falls back on its own backoff."""
+        return parse_retry_after(retry_after) or 0.0
+
+    def get_retry_after(self, response: Any) -> float | None:
+        retry_after = response.headers.get("Retry-After")
+        return None if retry_after is None else parse_retry_after(retry_after)
 
     def new(self, **kw: Any) -> BoundedRetry:
         """Carry ``max_wait`` into the copy urllib3 makes after every attempt."""

@@ -11,21 +11,32 @@ device-code flow can stand in for the classes here.
   refresh-token grant (§6) when the server issues refresh tokens, client authentication by
   HTTP Basic (§2.3.1, with the form-urlencoding most hand-written clients forget), in the
   form body, or as JSON for APIs that want it.
+
+Every request that carries a credential of the client's own (the secret, a refresh
+token, a token to revoke or introspect) goes through :func:`exchange`: it never follows
+a redirect (RFC 9700 §4.12 and §2.6: the safest token endpoint client follows none, not
+even to the same origin, since a 307/308 resends the body, secret included, to wherever
+``Location`` points), and it gets the whole answer within ``timeout`` seconds or gives up:
+a deadline, not requests' per-read timeout, which a server dripping one byte at a time
+can stretch without end.
 """
 
 from __future__ import annotations
 
 import base64
 import logging
+import socket
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal, Protocol, runtime_checkable
 from urllib.parse import quote_plus, urljoin
 
 import requests
+import urllib3.exceptions
 
-from .errors import ServerUnreachableError, TokenEndpointError
-from .secrets import first_from_env, from_env, mask
+from .errors import ServerUnreachableError, TokenEndpointError, is_timeout, json_body, safe_url, timeout_seconds
+from .secrets import first_from_env, from_env, get_logger, looks_secret, mask, redact
 from .tokens import Clock, Token
 
 __all__ = [
@@ -36,9 +47,14 @@ __all__ = [
     "ClientCredentials",
     "AuthMethod",
     "send_or_explain",
+    "exchange",
+    "MAX_ANSWER_BYTES",
 ]
 
-log = logging.getLogger("tokenkit.sources")
+log: logging.Logger = get_logger("tokenkit.sources")
+
+#: The largest answer :func:`exchange` reads. Token endpoint answers are a few KB.
+MAX_ANSWER_BYTES = 1 << 20
 
 AuthMethod = Literal["client_secret_basic", "client_secret_post", "json"]
 
@@ -101,17 +117,118 @@ class EnvToken:
 def send_or_explain(session: requests.Session, method: str, url: str, **kwargs: Any) -> requests.Response:
     """``session.request`` where a server that does not answer is a :class:`ServerUnreachableError`.
 
-    Used wherever tokenkit itself sends a request, so "is the mock started?" is the message
-    instead of a page of urllib3 traceback.
+    Used wherever tokenkit itself sends a request, so "is the mock started?" (or, for a
+    timeout, "no answer within N s") is the message instead of a page of urllib3 traceback.
     """
     try:
         return session.request(method, url, **kwargs)
     except requests.Timeout as exc:
-        raise ServerUnreachableError(url, exc, timed_out=True) from None
+        raise ServerUnreachableError(url, exc, timed_out=True, timeout=timeout_seconds(kwargs.get("timeout"))) from None
     except requests.ConnectionError as exc:
         if isinstance(exc, ServerUnreachableError):
             raise
+        raise ServerUnreachableError(url, exc, timed_out=is_timeout(exc), timeout=timeout_seconds(kwargs.get("timeout"))) from None
+
+
+def exchange(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    timeout: float | tuple[float, float] | None,
+    max_bytes: int = MAX_ANSWER_BYTES,
+    **kwargs: Any,
+) -> requests.Response:
+    """Send one request that carries our credentials, and read its whole answer, safely.
+
+    - **No redirects.** The answer to the request is returned as it is, 3xx included; the
+      caller refuses it (:meth:`ClientCredentials._post`). Nothing is resent anywhere.
+    - **A deadline.** Connecting, sending, the headers and the whole body must be done
+      within ``timeout`` seconds (a pair counts as its sum; ``None``: no limit). The
+      request runs on a helper thread the caller waits for, so even a server that drips
+      its *headers* cannot hold the caller past the deadline; while the body is read the
+      socket's timeout is cut to the time left, so the helper thread stops at the deadline
+      too (a server dripping headers can keep it, not the caller, a little longer).
+    - **A size limit.** More than ``max_bytes`` of answer is refused.
+
+    Raises :class:`ServerUnreachableError` (``timed_out=True`` past the deadline) or
+    :class:`TokenEndpointError` for an oversized answer.
+    """
+    kwargs.update(stream=True, allow_redirects=False)
+    if timeout is None:
+        return _read_whole(send_or_explain(session, method, url, timeout=None, **kwargs), url, None, max_bytes, None)
+    total = float(sum(timeout)) if isinstance(timeout, tuple) else float(timeout)
+    deadline = time.monotonic() + total
+    outcome: dict[str, Any] = {}
+    done = threading.Event()
+    abandoned = threading.Event()
+
+    def run() -> None:
+        try:
+            response = send_or_explain(session, method, url, timeout=timeout, **kwargs)
+            if abandoned.is_set():
+                response.close()
+                return
+            outcome["response"] = _read_whole(response, url, deadline, max_bytes, total)
+        except BaseException as exc:  # handed to the caller below
+            outcome["error"] = exc
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=run, name="tokenkit-exchange", daemon=True)
+    worker.start()
+    finished = done.wait(total)
+    if not finished:
+        abandoned.set()
+        if done.is_set() and "response" in outcome:  # finished just now: free its connection
+            outcome["response"].close()
+        raise ServerUnreachableError(url, None, timed_out=True, timeout=total)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["response"]
+
+
+def _read_whole(
+    response: requests.Response, url: str, deadline: float | None, max_bytes: int, total: float | None
+) -> requests.Response:
+    """Read a streamed answer to its end, before ``deadline`` and within ``max_bytes``."""
+    raw = response.raw
+    if raw is None or getattr(response, "_content", False) is not False:
+        return response  # already read (a transport that is not urllib3's, e.g. a test double)
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while True:
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise ServerUnreachableError(url, None, timed_out=True, timeout=total)
+                if sock is not None:
+                    sock.settimeout(left)  # each read waits at most the time that is left
+            data = raw.read1(64 * 1024)
+            if not data:
+                break
+            size += len(data)
+            if size > max_bytes:
+                raise TokenEndpointError(
+                    error="invalid_response",
+                    error_description=f"the answer from {safe_url(url)} is larger than {max_bytes} bytes",
+                )
+            chunks.append(data)
+    except (urllib3.exceptions.TimeoutError, socket.timeout) as exc:
+        response.close()
+        raise ServerUnreachableError(url, exc, timed_out=True, timeout=total) from None
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        response.close()
         raise ServerUnreachableError(url, exc) from None
+    except BaseException:
+        response.close()
+        raise
+    response._content = b"".join(chunks)  # type: ignore[attr-defined]  # as requests does itself
+    response._content_consumed = True  # type: ignore[attr-defined]
+    response.close()  # content is kept; the connection goes back to the pool
+    return response
 
 
 def _token_url_for(api_url: str) -> str:
@@ -136,8 +253,14 @@ class ClientCredentials:
     JSON body, for APIs that do not speak forms).
 
     A refused request raises :class:`~tokenkit.TokenEndpointError` with the RFC error code,
-    the server's description and a diagnosis; a server that does not answer raises
-    :class:`~tokenkit.ServerUnreachableError`.
+    the server's description (credentials in it masked) and a diagnosis; a server that
+    does not answer raises :class:`~tokenkit.ServerUnreachableError`.
+
+    ``timeout`` is a **deadline** for each call: the whole answer must be in within that
+    many seconds, or :class:`~tokenkit.ServerUnreachableError` with ``timed_out=True``.
+    Redirects from the token, revocation and introspection endpoints are never followed,
+    not even to the same server: each is refused with a :class:`~tokenkit.TokenEndpointError`
+    that names where it pointed (set that URL as ``token_url`` if it is the right one).
     """
 
     def __init__(
@@ -235,7 +358,7 @@ class ClientCredentials:
         if token_type_hint:
             params["token_type_hint"] = token_type_hint
         url = revocation_url or self._sibling_url("revoke")
-        response = self._post(url, params)
+        response = self._post(url, params, what="revocation endpoint")
         if response.status_code >= 400:
             raise TokenEndpointError(response=response)
 
@@ -243,10 +366,16 @@ class ClientCredentials:
         """Ask the server what it knows of a token (RFC 7662): ``{"active": bool, …}``."""
         raw = token.access_token if isinstance(token, Token) else token
         url = introspection_url or self._sibling_url("introspect")
-        response = self._post(url, {"token": raw})
+        response = self._post(url, {"token": raw}, what="introspection endpoint")
         if response.status_code >= 400:
             raise TokenEndpointError(response=response)
-        return dict(response.json())
+        data = json_body(response)
+        if not isinstance(data.get("active"), bool):
+            raise TokenEndpointError(
+                error="invalid_response",
+                error_description=f"{safe_url(url)} answered without a boolean 'active' (RFC 7662 §2.2)",
+            )
+        return data
 
     # -- plumbing --------------------------------------------------------------------------
     def _sibling_url(self, name: str) -> str:
@@ -261,7 +390,15 @@ class ClientCredentials:
         userpass = f"{quote_plus(self.client_id)}:{quote_plus(self._client_secret)}"
         return "Basic " + base64.b64encode(userpass.encode("utf-8")).decode("ascii")
 
-    def _post(self, url: str, params: dict[str, str]) -> requests.Response:
+    def _secrets(self, params: Mapping[str, str] | None = None) -> list[str]:
+        """What this client must never show whole: its secret, and the tokens it sends."""
+        values = [self._client_secret, self._client_secret.strip()]
+        if looks_secret(self.client_id.strip()):  # id and secret swapped?
+            values.append(self.client_id)
+        values += [v for k, v in (params or {}).items() if k in ("refresh_token", "token") and v]
+        return values
+
+    def _post(self, url: str, params: dict[str, str], *, what: str = "token endpoint") -> requests.Response:
         headers = {"Accept": "application/json"}
         body = {**self.extra, **params}
         if self.auth_method == "client_secret_basic":
@@ -270,7 +407,25 @@ class ClientCredentials:
             body["client_id"] = self.client_id
             body["client_secret"] = self._client_secret
         kwargs: dict[str, Any] = {"json": body} if self.auth_method == "json" else {"data": body}
-        return send_or_explain(self.session, "POST", url, headers=headers, timeout=self.timeout, **kwargs)
+        response = exchange(self.session, "POST", url, headers=headers, timeout=self.timeout, **kwargs)
+        if response.is_redirect or 300 <= response.status_code < 400:
+            self._refuse_redirect(response, url, what)
+        return response
+
+    def _refuse_redirect(self, response: requests.Response, url: str, what: str) -> None:
+        location = response.headers.get("Location") or ""
+        target = urljoin(url, location.strip()) if location else ""
+        same = target and urljoin(target, "/") == urljoin(url, "/")
+        where = f"to {safe_url(target)}" if target else "with no Location"
+        raise TokenEndpointError(
+            f"the {what} {safe_url(url)} answered HTTP {response.status_code}, a redirect {where}"
+            f"{' (same server)' if same else ' (another server)' if target else ''}. tokenkit does not follow "
+            "redirects from the token endpoint: the request carries the client secret and tokens, and a "
+            "307/308 would send them along. If that is the right endpoint, use its URL as token_url.",
+            response=response,
+            error="redirect",
+            error_description=f"redirect {where}",
+        )
 
     def _request_token(self, params: dict[str, str]) -> Token:
         response = self._post(self.token_url, params)
@@ -279,16 +434,18 @@ class ClientCredentials:
             raise TokenEndpointError(response=response)
         try:
             data = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
+            content_type = redact(response.headers.get("Content-Type", "no content type")[:80], self._secrets(params), guess=True)
             raise TokenEndpointError(
                 error="invalid_response",
                 error_description=(
-                    f"{self.token_url} answered HTTP {response.status_code} with "
-                    f"{response.headers.get('Content-Type', 'no content type')}, not JSON: is this the token endpoint?"
+                    f"{safe_url(self.token_url)} answered HTTP {response.status_code} with "
+                    f"{content_type}, not JSON: is this the token endpoint?"
                 ),
             ) from None
         token = Token.from_response(data, now=now, clock=self.clock, requested_scopes=self.scope)
-        log.info("got a token for %s from %s: %s", self.client_id, self.token_url, token)
+        shown_id = mask(self.client_id) if looks_secret(self.client_id) else self.client_id
+        log.info("got a token for %s from %s: %s", shown_id, safe_url(self.token_url), token)
         return token
 
     def __repr__(self) -> str:
