@@ -205,7 +205,7 @@ body { margin: 0 auto; max-width: 1480px; padding: 18px 22px 28px; color: var(--
        font: 14px/1.4 system-ui, -apple-system, "Segoe UI", "DejaVu Sans", Arial, sans-serif; }
 h1 { font-size: 23px; margin: 0 0 4px; }
 h2 { font-size: 16px; margin: 0 0 3px; }
-h2 .n { display: inline-block; min-width: 1.5em; color: var(--accent); }
+h2 .n { display: inline-block; min-width: 1.9em; color: var(--accent); }
 p { margin: 0 0 6px; }
 code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.92em; }
 p code, td code { background: var(--paper); padding: 0 2px; border-radius: 3px; }

@@ -144,7 +144,9 @@ TOPICS: tuple[Topic, ...] = (
         "`Retry-After` says and otherwise backs off exponentially; jitter keeps many clients from "
         "retrying in step. No hand-written sleep loops. Only idempotent methods are retried (not "
         "POST). `raise_on_status=False` returns the last 429 instead of raising `RetryError`. "
-        "Here the 6th and 7th calls wait about 2 s (the mock's `rate-limited`: 5 per 2 s).",
+        "`tokenkit.session` mounts the same, gives up at once on a `Retry-After` longer than "
+        "`max_wait`, and has no jitter setting yet. Here the 6th call waits for `Retry-After`, "
+        "about 2 s (`rate-limited` may make 5 requests per 2 s).",
     ),
     Topic(
         "refresh",
@@ -167,24 +169,27 @@ TOPICS: tuple[Topic, ...] = (
         "getenv_trap",
         "The os.getenv trap: `Bearer None`",
         "`os.getenv` returns `None` for a missing (or misspelt) variable, and an f-string turns it "
-        "into the header `Bearer None`: the API answers 401 \"malformed token\", far from the typo. "
+        "into the header `Bearer None`: the API answers 401, far from the typo. "
         "Read required settings with `os.environ[...]`, or check them at start-up, so a missing "
         "one stops the script with its name.",
     ),
     Topic(
         "decode",
         "Look inside a JWT (for debugging only)",
-        "Anyone can read a JWT; without the signature checked nothing in it can be trusted. A "
-        "client should treat access tokens as opaque (RFC 9068 §6) and plan renewal with "
-        "`expires_in` from the token response, not by reading `exp`. Many tokens are not JWTs at "
-        "all: an opaque token cannot be decoded, and that is normal.",
+        "Anyone can read a JWT, and until its signature is checked nothing in it can be trusted. "
+        "Decode to debug, never in program logic: a client treats access tokens as opaque (RFC "
+        "9068 §6: their format may change at any time) and plans renewal with `expires_in` from "
+        "the token response, not `exp`. An opaque token cannot be decoded at all, and that is "
+        "normal.",
     ),
     Topic(
         "verify",
         "Verify a JWT against the issuer's JWKS (the API's job)",
         "What an API (or a test) checks before trusting a token: the signature, with the key the "
-        "header's `kid` names in the issuer's JWKS; a fixed list of algorithms; `exp`, `iss`, "
-        "`aud`; and `typ` `at+jwt`, so another kind of JWT from the same issuer is refused (RFC "
-        "9068 §4, RFC 8725 §3.11). PyJWT checks `exp` only when present: `require` it.",
+        "header's `kid` names in the issuer's JWKS (its `jwks_uri` is in "
+        "`/.well-known/openid-configuration`); a fixed list of algorithms; `exp`, `iss`, `aud`; "
+        "and `typ` `at+jwt` (or `application/at+jwt`), so another kind of JWT from the same "
+        "issuer is refused (RFC 9068 §4, RFC 8725 §3.11). PyJWT checks `exp` only when present: "
+        "`require` it.",
     ),
 )
