@@ -126,3 +126,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     outcome = yield
     report = outcome.get_result()  # type: ignore[attr-defined]
     setattr(item, f"rep_{report.when}", report)
+
+
+def widget_lessons() -> list[str]:
+    """Lessons whose code uses tokenkit.widgets (lesson 00's plain ipywidgets slider is not one)."""
+    return sorted(path.name for path in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb") if "tokenkit.widgets" in path.read_text())
+
+
+@pytest.fixture
+def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:
+    """A fresh browser page per test; on failure a full-page screenshot goes to tests/artifacts."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    yield page
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
