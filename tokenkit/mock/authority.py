@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
+import math
 import secrets
 from functools import lru_cache
 from dataclasses import dataclass
@@ -20,8 +20,10 @@ from typing import Any
 
 import jwt
 
+from . import boundedjson
 from .clients import DemoClient
 from .clock import Clock
+from .echo import shown
 from .errors import ApiError, invalid_token
 from .keys import SigningKey
 from .settings import API_AUDIENCE, Settings
@@ -29,19 +31,44 @@ from .store import RefreshTokenStore, RevocationList
 
 ALGORITHM = "RS256"
 REQUIRED_CLAIMS = ("iss", "sub", "aud", "exp", "iat", "nbf", "jti", "scope", "client_id")
+TIME_CLAIMS = ("exp", "nbf", "iat")
+STRING_CLAIMS = ("sub", "jti", "scope", "client_id")
+#: 9999-12-31T23:59:59Z: a NumericDate past this is not a time any clock will show.
+LATEST_INSTANT = 253402300799
 
 
 def _json_segment(segment: str) -> dict[str, Any] | None:
     """A token segment decoded as a JSON object, or None if it is not base64url JSON.
 
     Decoded here rather than with ``jwt.get_unverified_header``, which also decodes the
-    signature and so blames the header for a signature that was cut short.
+    signature and so blames the header for a signature that was cut short. Parsed with
+    the bounded loader, so a segment of ``[[[[…]]]]`` is malformed, not a crash; and since
+    PyJWT only ever sees tokens whose segments passed here, it never parses one either.
     """
     try:
-        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+        header = boundedjson.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
     except (ValueError, binascii.Error):
         return None
     return header if isinstance(header, dict) else None
+
+
+def _claim_type_problem(claims: dict[str, Any]) -> str | None:
+    """Why the claims' types are unusable (a string ``exp``, NaN, a list as ``client_id``), or None.
+
+    Only a holder of the signing key can make such a token, but a resource server checks
+    types anyway: every comparison below assumes NumericDates are finite numbers (RFC 7519
+    §2) and identifiers are strings.
+    """
+    for name in TIME_CLAIMS:
+        value = claims[name]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"its '{name}' claim is {type(value).__name__}, not a NumericDate (seconds since 1970)"
+        if not (isinstance(value, int) or math.isfinite(value)) or not 0 <= value <= LATEST_INSTANT:
+            return f"its '{name}' claim is not a usable time (it must be seconds since 1970, before year 10000)"
+    for name in STRING_CLAIMS:
+        if not isinstance(claims[name], str):
+            return f"its '{name}' claim is {type(claims[name]).__name__}, not a string"
+    return None
 
 
 def _utc(epoch: float) -> str:
@@ -83,8 +110,8 @@ class Authority:
         self.clients = clients
         self.clock = clock
         self.key = SigningKey.generate()
-        self.refresh_tokens = RefreshTokenStore()
         self.revoked = RevocationList()
+        self.refresh_tokens = RefreshTokenStore(self.revoked)
         # What never changes for a given token string (signature, iss, aud, required claims)
         # is checked once and remembered, as API gateways do; time and revocation are
         # checked on every request. Failures are not cached (lru_cache skips exceptions).
@@ -109,10 +136,23 @@ class Authority:
         access_token = jwt.encode(claims, self.key.private_key, algorithm=ALGORITHM, headers=headers)
         refresh_token = None
         if client.refresh_tokens:
-            refresh_token = self.refresh_tokens.issue(
+            refresh_token, family = self.refresh_tokens.issue(
                 client.client_id, scope, audience, now + self.settings.refresh_token_lifetime, family
             )
+            # The access token joins the family, so a reuse that revokes the family revokes it too.
+            self.refresh_tokens.add_access_token(family, claims["jti"], claims["exp"])
         return IssuedTokens(access_token, claims, refresh_token)
+
+    # -- upkeep ----------------------------------------------------------------------
+
+    def forget_expired(self, now: float) -> int:
+        """Drop revocations and refresh state that can no longer change an answer.
+
+        A revoked access token is remembered until it would be refused as expired anyway
+        (``exp`` plus the leeway); a refresh token (used, revoked or fresh) until it expires.
+        """
+        leeway = self.settings.leeway
+        return self.revoked.forget_expired(now - leeway) + self.refresh_tokens.forget_expired(now, leeway)
 
     # -- verifying -------------------------------------------------------------------
 
@@ -162,8 +202,9 @@ class Authority:
             )
         alg = header.get("alg")
         if alg != ALGORITHM:
+            named = f"'{shown(alg)}'" if isinstance(alg, str) else ("(missing)" if alg is None else f"(a {type(alg).__name__})")
             raise invalid_token(
-                f"The token's algorithm {alg!r} is not allowed; this API accepts RS256 only.",
+                f"The token's algorithm {named} is not allowed; this API accepts RS256 only.",
                 "Servers must never trust the alg a token names (alg none, or HS256 signed with the public key, are classic attacks).",
             )
         if header.get("kid") != self.key.kid:
@@ -172,7 +213,7 @@ class Authority:
                 "Was it issued by another server, or by an earlier run of this mock? Get a new token from this one.",
             )
         try:
-            return jwt.decode(
+            claims: dict[str, Any] = jwt.decode(
                 token,
                 self.key.public_key,
                 algorithms=[ALGORITHM],
@@ -216,6 +257,13 @@ class Authority:
                 "The access token is malformed: its parts are not valid base64url JSON and signature.",
                 "Send the access_token value exactly as the token endpoint returned it.",
             ) from None
+        problem = _claim_type_problem(claims)
+        if problem is not None:
+            raise invalid_token(
+                f"The access token is unusable: {problem}.",
+                "Use an access token from this server's /oauth/token, not a hand-made JWT.",
+            )
+        return claims
 
     # -- introspection (RFC 7662) ------------------------------------------------------
 

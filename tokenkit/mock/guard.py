@@ -14,6 +14,7 @@ from enum import Enum
 from fastapi import Request, Response
 
 from .authority import Principal
+from .echo import shown
 from .errors import ApiError, insufficient_scope, invalid_request, invalid_token, missing_credentials
 from .oauth import issuer_for
 
@@ -38,8 +39,18 @@ def _check_length(value: str, limit: int) -> None:
 
 def extract_token(request: Request, form: Form, limit: int) -> str:
     """The token string in the form this endpoint expects, or a refusal naming that form."""
-    authorization = request.headers.get("authorization")
-    api_key = request.headers.get("x-api-key") or request.query_params.get("api_key")
+    headers = request.headers
+    authorizations = headers.getlist("authorization")
+    api_keys = headers.getlist("x-api-key")
+    if len(authorizations) > 1 or len(api_keys) > 1:
+        name = "Authorization" if len(authorizations) > 1 else "X-API-Key"
+        # RFC 6750 §3.1: more than one credential is a malformed request, not a wrong token.
+        raise invalid_request(
+            f"{max(len(authorizations), len(api_keys))} {name} headers came; a request carries exactly one credential.",
+            f"Send one {name} header (check for a session default plus a per-request header).",
+        )
+    authorization = authorizations[0] if authorizations else None
+    api_key = (api_keys[0] if api_keys else None) or request.query_params.get("api_key")
     if "access_token" in request.query_params:
         raise invalid_request(
             "The token came in the URL (access_token=...). Tokens in URLs end up in logs and browser history.",
@@ -75,7 +86,7 @@ def extract_token(request: Request, form: Form, limit: int) -> str:
                 "Send Authorization: <token>. A 401 often means the API wants another format.",
             )
         if rest:
-            raise invalid_token(f"This endpoint expects the raw token, but an Authorization '{scheme}' header came.", "Send Authorization: <token>.")
+            raise invalid_token(f"This endpoint expects the raw token, but an Authorization '{shown(scheme)}' header came.", "Send Authorization: <token>.")
         return scheme
 
     if not rest:
@@ -89,7 +100,7 @@ def extract_token(request: Request, form: Form, limit: int) -> str:
         raise invalid_token("The Authorization header does not look like 'Bearer <token>'.", "Send Authorization: Bearer <token>.")
     if scheme.lower() != "bearer":
         raise invalid_token(
-            f"Authorization scheme '{scheme[:20]}' is not accepted here; this endpoint expects 'Bearer <token>'.",
+            f"Authorization scheme '{shown(scheme)}' is not accepted here; this endpoint expects 'Bearer <token>'.",
             "Basic is for the token endpoint; APIs take the access token as Bearer.",
         )
     token = rest.strip()

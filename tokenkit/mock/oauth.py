@@ -10,22 +10,27 @@ many vendors document them and learners copy those snippets.
 from __future__ import annotations
 
 import base64
-import binascii
 import hmac
-import json
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import parse_qsl, unquote_plus
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
+from . import boundedjson
 from .clients import DemoClient
+from .echo import shown
 from .errors import ApiError, oauth_error
+from .openapi import INTROSPECT_REQUEST, OAUTH, REVOKE_REQUEST, TOKEN_ANSWER, TOKEN_REQUEST
+
+#: Client authentication: HTTP Basic, or client_id and client_secret in the body.
+_CLIENT_AUTH = {"security": [{"clientBasic": []}, {}]}
 from .settings import API_AUDIENCE, OTHER_AUDIENCE
 
 router = APIRouter(tags=["OAuth2 authorization server"])
 
 MAX_BODY_BYTES = 16 * 1024
+"""Largest /oauth/* body; ``bodylimit.BodyLimitMiddleware`` refuses bigger ones while reading."""
 KNOWN_AUDIENCES = (API_AUDIENCE, OTHER_AUDIENCE)
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 _CLIENT_PARAMS = {"grant_type", "client_id", "client_secret", "scope", "audience", "refresh_token", "token"}
@@ -39,9 +44,7 @@ def issuer_for(request: Request) -> str:
 
 async def read_params(request: Request) -> dict[str, str]:
     """The request's parameters from a form or JSON body, refusing anything ambiguous."""
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        raise oauth_error("invalid_request", "The request body is too large.", "Token requests are a few hundred bytes.")
+    raw = await request.body()  # at most MAX_BODY_BYTES: the body-limit middleware stops the rest
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     pairs: list[tuple[str, Any]]
     if not raw:
@@ -53,8 +56,10 @@ async def read_params(request: Request) -> dict[str, str]:
             raise oauth_error("invalid_request", "The form body is not UTF-8.", "Let your HTTP library encode the form (requests: data={...}).") from None
     elif content_type == "application/json":
         try:
-            document = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+            document = boundedjson.loads(raw)
+        except boundedjson.TooDeeplyNested:
+            raise oauth_error("invalid_request", f"The JSON body nests deeper than {boundedjson.MAX_DEPTH} levels.", 'Parameters are one flat object: {"grant_type": "client_credentials", ...}.') from None
+        except ValueError:  # not JSON, or not UTF-8
             raise oauth_error("invalid_request", "The body says application/json but is not valid JSON.", "Let your HTTP library encode it (requests: json={...}).") from None
         if not isinstance(document, dict):
             raise oauth_error("invalid_request", "The JSON body must be an object of parameters.", 'Send {"grant_type": "client_credentials", ...}.')
@@ -62,15 +67,15 @@ async def read_params(request: Request) -> dict[str, str]:
     else:
         raise oauth_error(
             "invalid_request",
-            f"Content-Type '{content_type or '(none)'}' is not accepted here.",
+            f"Content-Type '{shown(content_type) if content_type else '(none)'}' is not accepted here.",
             "Send application/x-www-form-urlencoded (requests: data={...}, the OAuth2 standard) or application/json (json={...}).",
         )
     params: dict[str, str] = {}
     for name, value in pairs:
         if name in params:
-            raise oauth_error("invalid_request", f"The parameter '{name}' was sent more than once.", "Send each parameter once (RFC 6749 section 3.2).")
+            raise oauth_error("invalid_request", f"The parameter '{shown(name)}' was sent more than once.", "Send each parameter once (RFC 6749 section 3.2).")
         if not isinstance(value, str):
-            raise oauth_error("invalid_request", f"The parameter '{name}' must be a string.", 'Scopes are one space-separated string, e.g. "data:read notes:read".')
+            raise oauth_error("invalid_request", f"The parameter '{shown(name)}' must be a string.", 'Scopes are one space-separated string, e.g. "data:read notes:read".')
         params[name] = value
     in_query = sorted(_CLIENT_PARAMS & set(request.query_params))
     if in_query:
@@ -84,19 +89,25 @@ async def read_params(request: Request) -> dict[str, str]:
 
 def _basic_credentials(request: Request) -> tuple[str, str] | None:
     """Client id and secret from an HTTP Basic header (RFC 6749 §2.3.1: each form-urlencoded first)."""
-    header = request.headers.get("authorization")
-    if header is None:
+    headers = request.headers.getlist("authorization")
+    if not headers:
         return None
-    scheme, _, value = header.partition(" ")
+    if len(headers) > 1:
+        raise oauth_error(
+            "invalid_request",
+            f"{len(headers)} Authorization headers came; a request authenticates the client once.",
+            "Send one Authorization header (check for a session default plus a per-request header).",
+        )
+    scheme, _, value = headers[0].partition(" ")
     if scheme.lower() != "basic":
         raise oauth_error(
             "invalid_request",
-            f"The token endpoint takes client credentials, but an Authorization '{scheme}' header came.",
+            f"The token endpoint takes client credentials, but an Authorization '{shown(scheme)}' header came.",
             "Authenticate the client with HTTP Basic (client_id:client_secret) or client_id and client_secret in the body.",
         )
     try:
         decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # binascii.Error, UnicodeDecodeError, and non-ASCII input ("Basic é")
         raise oauth_error("invalid_client", "The Basic credentials are not valid base64 of 'client_id:client_secret'.", "Let your HTTP library build the header (requests: auth=(client_id, client_secret)).", basic_used=True) from None
     client_id, colon, client_secret = decoded.partition(":")
     if not colon:
@@ -120,7 +131,7 @@ def authenticate_client(request: Request, params: dict[str, str]) -> DemoClient:
             raise oauth_error("invalid_request", "client_secret came without client_id.", "Send both client_id and client_secret.")
         client_id, client_secret = body_id, body_secret
     elif body_id:
-        raise oauth_error("invalid_client", f"client_id '{body_id}' came without a client_secret.", "Confidential clients must authenticate: add client_secret, or use HTTP Basic.")
+        raise oauth_error("invalid_client", f"client_id '{shown(body_id)}' came without a client_secret.", "Confidential clients must authenticate: add client_secret, or use HTTP Basic.")
     else:
         raise oauth_error("invalid_client", "No client credentials came.", "Send client_id and client_secret, by HTTP Basic or in the body.")
 
@@ -131,8 +142,8 @@ def authenticate_client(request: Request, params: dict[str, str]) -> DemoClient:
     if client is None:
         raise oauth_error(
             "invalid_client",
-            f"Unknown client_id '{client_id[:64]}'. The demo clients are: {', '.join(sorted(clients))}.",
-            "Check the client_id for typos and stray spaces.",
+            f"Unknown client_id '{shown(client_id)}'. The demo clients are: {', '.join(sorted(clients))}.",
+            "Check the client_id for typos and stray spaces; a masked value here is usually a secret in the client_id field.",
             basic_used=basic is not None,
         )
     if not secret_ok:
@@ -153,7 +164,7 @@ def _granted_scope(requested: str | None, allowed: tuple[str, ...], what: str) -
     if refused:
         raise oauth_error(
             "invalid_scope",
-            f"{what} may not have scope {', '.join(refused)}; it may have: {' '.join(allowed)}.",
+            f"{what} may not have scope {', '.join(shown(scope) for scope in refused)}; it may have: {' '.join(allowed)}.",
             "Ask only for scopes the client is registered for, or use a client that has them.",
         )
     return " ".join(dict.fromkeys(wanted))
@@ -174,8 +185,12 @@ def _token_response(request: Request, client: DemoClient, scope: str, audience: 
     return JSONResponse(body, headers=NO_STORE)
 
 
-@router.post("/oauth/token", summary="Get an access token (client_credentials or refresh_token grant)")
+@router.post(
+    "/oauth/token", summary="Get an access token (client_credentials or refresh_token grant)",
+    responses={**TOKEN_ANSWER, **OAUTH}, openapi_extra={**TOKEN_REQUEST, **_CLIENT_AUTH},
+)
 async def token(request: Request) -> Response:
+    request.app.state.mock.maybe_sweep()  # drop expired state now and then, off the API's hot path
     params = await read_params(request)
     grant_type = params.get("grant_type")
     if not grant_type:
@@ -184,7 +199,7 @@ async def token(request: Request) -> Response:
     if grant_type == "client_credentials":
         audience = params.get("audience") or API_AUDIENCE
         if audience not in KNOWN_AUDIENCES:
-            raise oauth_error("invalid_request", f"Unknown audience '{audience[:100]}'; known: {', '.join(KNOWN_AUDIENCES)}.", "Leave audience out to get a token for this API.")
+            raise oauth_error("invalid_request", f"Unknown audience '{shown(audience)}'; known: {', '.join(KNOWN_AUDIENCES)}.", "Leave audience out to get a token for this API.")
         scope = _granted_scope(params.get("scope"), client.scopes, f"Client '{client.client_id}'")
         return _token_response(request, client, scope, audience)
     if grant_type == "refresh_token":
@@ -195,7 +210,7 @@ async def token(request: Request) -> Response:
             f"grant_type '{grant_type}' is not supported by this server; it supports client_credentials and refresh_token.",
             "Those grants involve a user and a browser (see lesson 02); a script talking to an API uses client_credentials.",
         )
-    raise oauth_error("unsupported_grant_type", f"Unknown grant_type '{grant_type[:64]}'.", "Use client_credentials, or refresh_token with a refresh token you were given.")
+    raise oauth_error("unsupported_grant_type", f"Unknown grant_type '{shown(grant_type)}'.", "Use client_credentials, or refresh_token with a refresh token you were given.")
 
 
 def _refresh(request: Request, client: DemoClient, params: dict[str, str]) -> Response:
@@ -205,28 +220,45 @@ def _refresh(request: Request, client: DemoClient, params: dict[str, str]) -> Re
     refresh_token = params.get("refresh_token")
     if not refresh_token:
         raise oauth_error("invalid_request", "refresh_token is missing.", "Send the refresh_token from your last token answer.")
-    grant, why = mock.authority.refresh_tokens.redeem(refresh_token, client.client_id, mock.clock.now())
+    store = mock.authority.refresh_tokens
+    # Validate everything first and redeem last: a refresh refused for its scope (or any
+    # other reason) must leave the refresh token usable.
+    grant, why = store.check(refresh_token, client.client_id, mock.clock.now())
     if grant is None:
-        descriptions = {
-            "unknown": ("This refresh token is unknown to this server.", "Was it issued by an earlier run of the mock? Get a new token with client_credentials."),
-            "other_client": ("This refresh token was issued to another client.", "Refresh with the client that received it."),
-            "revoked": ("This refresh token was revoked.", "Get a new token with client_credentials."),
-            "reused": (
-                "This refresh token was already used. Refresh tokens rotate: each works once and the answer brings a new one. "
-                "Reuse looks like theft, so every token of this family is now revoked.",
-                "Always store the newest refresh_token from each answer; get a fresh token with client_credentials now.",
-            ),
-            "expired": ("This refresh token has expired.", "Get a new token with client_credentials."),
-        }
-        description, hint = descriptions[why]
-        raise oauth_error("invalid_grant", description, hint)
+        _refuse_refresh(why)
     scope = _granted_scope(params.get("scope"), tuple(grant.scope.split()), "A token refreshed from this grant")
+    grant, why = store.redeem(refresh_token, client.client_id, mock.clock.now())
+    if grant is None:  # used by a concurrent request since the check: that is a reuse too
+        _refuse_refresh(why)
     return _token_response(request, client, scope, grant.audience, family=grant.family)
 
 
-@router.post("/oauth/revoke", summary="Revoke an access or refresh token (RFC 7009)")
+_REFRESH_REFUSALS = {
+    "unknown": ("This refresh token is unknown to this server.", "Was it issued by an earlier run of the mock, or has it expired? Get a new token with client_credentials."),
+    "other_client": ("This refresh token was issued to another client.", "Refresh with the client that received it."),
+    "revoked": ("This refresh token was revoked.", "Get a new token with client_credentials."),
+    "reused": (
+        "This refresh token was already used. Refresh tokens rotate: each works once and the answer brings a new one. "
+        "Reuse looks like theft, so every token of this family (refresh and access tokens) is now revoked.",
+        "Always store the newest refresh_token from each answer; get a fresh token with client_credentials now.",
+    ),
+    "expired": ("This refresh token has expired.", "Get a new token with client_credentials."),
+}
+
+
+def _refuse_refresh(why: str) -> NoReturn:
+    description, hint = _REFRESH_REFUSALS[why]
+    raise oauth_error("invalid_grant", description, hint)
+
+
+@router.post(
+    "/oauth/revoke", summary="Revoke an access or refresh token (RFC 7009)",
+    responses={200: {"description": "Revoked, or was not valid anyway (RFC 7009 §2.2)."}, **OAUTH},
+    openapi_extra={**REVOKE_REQUEST, **_CLIENT_AUTH},
+)
 async def revoke(request: Request) -> Response:
     mock = request.app.state.mock
+    mock.maybe_sweep()
     params = await read_params(request)
     client = authenticate_client(request, params)
     token_value = params.get("token")
@@ -249,9 +281,20 @@ async def revoke(request: Request) -> Response:
     return Response(status_code=200, headers=NO_STORE)
 
 
-@router.post("/oauth/introspect", summary="Is this token active? (RFC 7662)")
+@router.post(
+    "/oauth/introspect", summary="Is this token active? (RFC 7662)",
+    responses={
+        200: {
+            "description": "Whether the token is active, and its claims if it is (RFC 7662 §2.2).",
+            "content": {"application/json": {"schema": {"type": "object", "properties": {"active": {"type": "boolean"}}, "required": ["active"]}}},
+        },
+        **OAUTH,
+    },
+    openapi_extra={**INTROSPECT_REQUEST, **_CLIENT_AUTH},
+)
 async def introspect(request: Request) -> Response:
     mock = request.app.state.mock
+    mock.maybe_sweep()
     params = await read_params(request)
     authenticate_client(request, params)
     token_value = params.get("token")

@@ -41,22 +41,32 @@ class RateLimiter:
     """Counts requests per key (a token's ``jti``) in windows that start on first use."""
 
     def __init__(self) -> None:
-        self._windows: dict[str, tuple[float, int]] = {}
+        self._windows: dict[str, tuple[float, int, int]] = {}
+        """key -> (window start, requests counted, window length)."""
         self._lock = threading.Lock()
 
     def hit(self, key: str, limit: int, window: int, now: float) -> RateDecision:
         with self._lock:
-            started, count = self._windows.get(key, (now, 0))
+            started, count, _ = self._windows.get(key, (now, 0, window))
             if now >= started + window:
                 started, count = now, 0
             allowed = count < limit
             if allowed:
                 count += 1
-            self._windows[key] = (started, count)
+            self._windows[key] = (started, count, window)
         return RateDecision(allowed, limit, max(0, limit - count), started + window, now)
 
-    def forget_idle(self, now: float, longest_window: int) -> None:
-        """Drop windows that ended long ago, so a long-running classroom server stays small."""
+    def forget_ended(self, now: float) -> int:
+        """Drop windows that have ended: the key's next request starts a new one anyway.
+
+        Returns how many were dropped. Run now and then (not per request), so a
+        long-running classroom server keeps only the windows of recently active tokens.
+        """
         with self._lock:
-            for key in [k for k, (start, _) in self._windows.items() if start + longest_window < now]:
+            ended = [key for key, (start, _, window) in self._windows.items() if now >= start + window]
+            for key in ended:
                 del self._windows[key]
+        return len(ended)
+
+    def __len__(self) -> int:
+        return len(self._windows)

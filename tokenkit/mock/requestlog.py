@@ -18,6 +18,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tokenkit.secrets import mask
 
+from .echo import shown
+
 _NOT_LOGGED_PREFIXES = ("/docs", "/openapi.json", "/favicon.ico")
 
 
@@ -33,17 +35,33 @@ class LogEntry:
     refused_because: str | None
 
 
-def describe_credentials(headers: dict[str, str]) -> str:
-    """The credential form a request carried, with the secret part masked."""
-    authorization = headers.get("authorization")
-    if authorization is not None:
-        scheme, _, value = authorization.strip().partition(" ")
-        if not value:
-            return f"raw token {mask(scheme)}"
-        return f"{scheme[:20]} {mask(value.strip())}"
-    if "x-api-key" in headers:
-        return f"X-API-Key {mask(headers['x-api-key'])}"
-    return "none"
+def _describe_authorization(authorization: str) -> str:
+    scheme, _, value = authorization.strip().partition(" ")
+    if not value:
+        return f"raw token {mask(scheme)}"
+    return f"{shown(scheme)} {mask(value.strip())}"
+
+
+def describe_credentials(authorizations: list[str], api_keys: list[str]) -> str:
+    """The credential form a request carried, with the secret part masked.
+
+    Every ``Authorization``/``X-API-Key`` header is described, so a request refused for
+    carrying two shows both (masked) next to the reason.
+    """
+    described = [_describe_authorization(value) for value in authorizations]
+    described += [f"X-API-Key {mask(value)}" for value in api_keys]
+    if not described:
+        return "none"
+    if len(described) == 1:
+        return described[0]
+    return f"{len(described)} credential headers: " + "; ".join(described)
+
+
+def _shown_path(path: str) -> str:
+    """The path as the log may show it: a token pasted into the URL is masked."""
+    if len(path) <= 32:  # the mock's own paths: nothing that long can be a whole secret
+        return path
+    return "/".join(shown(part) if len(part) >= 16 else part for part in path.split("/"))
 
 
 class RequestLog:
@@ -64,6 +82,9 @@ class RequestLog:
 
     def as_json(self, limit: int | None = None) -> list[dict[str, Any]]:
         return [asdict(entry) for entry in self.entries(limit)]
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def clear(self) -> None:
         with self._lock:
@@ -87,15 +108,22 @@ class RequestLogMiddleware:
         def record(status: int) -> None:
             nonlocal recorded
             recorded = True
-            headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
+            authorizations: list[str] = []
+            api_keys: list[str] = []
+            for key, value in scope["headers"]:  # ASGI header names are lower-case bytes
+                if key == b"authorization":
+                    authorizations.append(value.decode("latin-1"))
+                elif key == b"x-api-key":
+                    api_keys.append(value.decode("latin-1"))
             state = scope.get("state", {})
+            method = scope["method"]
             self.log.add(
                 LogEntry(
                     time=self.now(),
-                    method=scope["method"],
-                    path=scope["path"],
+                    method=method if len(method) <= 10 else shown(method),
+                    path=_shown_path(scope["path"]),
                     status=status,
-                    auth=describe_credentials(headers),
+                    auth=describe_credentials(authorizations, api_keys),
                     client_id=state.get("client_id"),
                     refused_because=state.get("refused_because"),
                 )

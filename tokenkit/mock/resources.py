@@ -10,14 +10,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from .authority import Principal
 from .errors import ApiError
 from .guard import Form, require
+from .openapi import NOT_FOUND, PROTECTED, QUERY_ONLY, WITH_NOTE, security
 
 router = APIRouter()
 
 Tag = Annotated[str, Field(min_length=1, max_length=40)]
+Title = Annotated[str, Field(min_length=1, max_length=200)]
+Text = Annotated[str, Field(max_length=10_000)]
+Tags = Annotated[list[Tag], Field(max_length=20)]
 
 _REGIONS = ("EU", "NA", "APAC")
 _ANALYTICS = [
@@ -30,7 +35,7 @@ _ANALYTICS = [
 # -- public --------------------------------------------------------------------------
 
 
-@router.get("/public/weather", tags=["public"], summary="Weather for a city (no token needed)")
+@router.get("/public/weather", tags=["public"], summary="Weather for a city (no token needed)", responses=QUERY_ONLY)
 async def weather(city: str = "Lisbon") -> dict[str, Any]:
     return {"city": city, "temperature_c": 19, "conditions": "sunny", "source": "tokenkit mock (public, no token needed)"}
 
@@ -51,7 +56,7 @@ def _data(region: str | None, limit: int) -> dict[str, Any]:
     return {"dataset": "weekly-active-users", "rows": rows[:limit], "total": len(rows)}
 
 
-@router.get("/data", tags=["protected"], summary="Analytics data (scope data:read)")
+@router.get("/data", tags=["protected"], summary="Analytics data (scope data:read)", responses=PROTECTED, openapi_extra=security("bearer"))
 async def data(
     principal: Annotated[Principal, Depends(require("data:read"))],
     region: str | None = None,
@@ -60,17 +65,26 @@ async def data(
     return _data(region, limit)
 
 
-@router.get("/raw-token/data", tags=["credential forms"], summary="Same data, token sent raw: Authorization: <token>")
+@router.get(
+    "/raw-token/data", tags=["credential forms"], summary="Same data, token sent raw: Authorization: <token>",
+    responses=PROTECTED, openapi_extra=security("rawToken"),
+)
 async def data_raw(principal: Annotated[Principal, Depends(require("data:read", Form.RAW))]) -> dict[str, Any]:
     return _data(None, 100)
 
 
-@router.get("/api-key/data", tags=["credential forms"], summary="Same data, token sent as X-API-Key: <token>")
+@router.get(
+    "/api-key/data", tags=["credential forms"], summary="Same data, token sent as X-API-Key: <token>",
+    responses=PROTECTED, openapi_extra=security("apiKey", "apiKeyQuery"),
+)
 async def data_api_key(principal: Annotated[Principal, Depends(require("data:read", Form.API_KEY))]) -> dict[str, Any]:
     return _data(None, 100)
 
 
-@router.get("/me", tags=["protected"], summary="Who this token is, its scopes and seconds left (any valid token)")
+@router.get(
+    "/me", tags=["protected"], summary="Who this token is, its scopes and seconds left (any valid token)",
+    responses=PROTECTED, openapi_extra=security("bearer"),
+)
 async def me(request: Request, principal: Annotated[Principal, Depends(require())]) -> dict[str, Any]:
     claims = principal.claims
     return {
@@ -89,44 +103,86 @@ async def me(request: Request, principal: Annotated[Principal, Depends(require()
 # -- notes ---------------------------------------------------------------------------
 
 
+_TEXT_DESCRIPTION = "The note's text."
+_CONTENT_DESCRIPTION = (
+    "Another name for body, as many API tutorials call it: send either (or both with the same value). "
+    "Answers carry the text under both names."
+)
+
+
+def _merge_content(note: BaseModel) -> None:
+    """Fold ``content`` into ``body``, refusing a request where the two disagree."""
+    content = getattr(note, "content")
+    if content is None:
+        if "content" in note.model_fields_set:
+            raise ValueError("content may not be null; leave it out, or send the note's text")
+        return
+    if "body" in note.model_fields_set and getattr(note, "body") != content:
+        raise ValueError("body and content are one field (content is another name for body) but came with different values; send one of them")
+    setattr(note, "body", content)
+
+
 class NoteIn(BaseModel):
     """A whole note: what POST creates and PUT replaces."""
 
-    model_config = ConfigDict(extra="forbid")
-    title: str = Field(min_length=1, max_length=200)
-    body: str = Field(default="", max_length=10_000)
-    tags: list[Tag] = Field(default_factory=list, max_length=20)
+    # The schema says "body or content, not both"; the same text under both names is let pass.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"not": {"required": ["body", "content"]}})
+    title: Title
+    body: Text = Field(default="", description=_TEXT_DESCRIPTION)
+    content: Text | SkipJsonSchema[None] = Field(default=None, description=_CONTENT_DESCRIPTION)
+    tags: Tags = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _content_is_body(self) -> "NoteIn":
+        _merge_content(self)
+        return self
+
+    def fields(self) -> dict[str, Any]:
+        """The note's fields as the store keeps them (``content`` folded into ``body``)."""
+        return self.model_dump(exclude={"content"})
 
 
 class NotePatch(BaseModel):
     """Some fields of a note: what PATCH changes (at least one)."""
 
-    model_config = ConfigDict(extra="forbid")
-    title: str | None = Field(default=None, min_length=1, max_length=200)
-    body: str | None = Field(default=None, max_length=10_000)
-    tags: list[Tag] | None = Field(default=None, max_length=20)
+    # Null is not a value here (leave a field out to keep it), so the schema does not offer it.
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"minProperties": 1, "not": {"required": ["body", "content"]}}
+    )
+    title: Title | SkipJsonSchema[None] = None
+    body: Text | SkipJsonSchema[None] = Field(default=None, description=_TEXT_DESCRIPTION)
+    content: Text | SkipJsonSchema[None] = Field(default=None, description=_CONTENT_DESCRIPTION)
+    tags: Tags | SkipJsonSchema[None] = None
 
     @model_validator(mode="after")
     def _something_to_change(self) -> "NotePatch":
         if not self.model_fields_set:
-            raise ValueError("a PATCH body needs at least one of title, body, tags")
+            raise ValueError("a PATCH body needs at least one of title, body (or content), tags")
         for name in self.model_fields_set:
             if getattr(self, name) is None:
                 raise ValueError(f"{name} may not be null; leave it out to keep it")
+        _merge_content(self)
         return self
+
+    def changes(self) -> dict[str, Any]:
+        """Only the fields that came (``content`` as ``body``)."""
+        sent = set(self.model_fields_set)
+        if "content" in sent:
+            sent = (sent - {"content"}) | {"body"}
+        return {name: getattr(self, name) for name in sent}
 
 
 def _not_found(note_id: int) -> ApiError:
     return ApiError(404, "not_found", f"No note with id {note_id} for this client.", "GET /notes lists the ids you can use; notes are kept per client.")
 
 
-@router.get("/notes", tags=["notes"], summary="List your notes (scope notes:read)")
+@router.get("/notes", tags=["notes"], summary="List your notes (scope notes:read)", responses=PROTECTED, openapi_extra=security("bearer"))
 async def list_notes(request: Request, principal: Annotated[Principal, Depends(require("notes:read"))]) -> dict[str, Any]:
     notes = [note.as_json() for note in request.app.state.mock.notes.list(principal.sub)]
     return {"notes": notes, "count": len(notes)}
 
 
-@router.post("/notes", status_code=201, tags=["notes"], summary="Create a note (scope notes:write)")
+@router.post("/notes", status_code=201, tags=["notes"], summary="Create a note (scope notes:write)", responses=WITH_NOTE, openapi_extra=security("bearer"))
 async def create_note(request: Request, response: Response, note: NoteIn, principal: Annotated[Principal, Depends(require("notes:write"))]) -> dict[str, Any]:
     mock = request.app.state.mock
     created = mock.notes.create(principal.sub, note.title, note.body, note.tags, mock.clock.now())
@@ -134,7 +190,7 @@ async def create_note(request: Request, response: Response, note: NoteIn, princi
     return created.as_json()
 
 
-@router.get("/notes/{note_id}", tags=["notes"], summary="Read one note (scope notes:read)")
+@router.get("/notes/{note_id}", tags=["notes"], summary="Read one note (scope notes:read)", responses={**PROTECTED, **NOT_FOUND}, openapi_extra=security("bearer"))
 async def get_note(request: Request, note_id: int, principal: Annotated[Principal, Depends(require("notes:read"))]) -> dict[str, Any]:
     note = request.app.state.mock.notes.get(principal.sub, note_id)
     if note is None:
@@ -142,25 +198,31 @@ async def get_note(request: Request, note_id: int, principal: Annotated[Principa
     return note.as_json()
 
 
-@router.put("/notes/{note_id}", tags=["notes"], summary="Replace a note (scope notes:write)")
+@router.put("/notes/{note_id}", tags=["notes"], summary="Replace a note (scope notes:write)", responses={**WITH_NOTE, **NOT_FOUND}, openapi_extra=security("bearer"))
 async def replace_note(request: Request, note_id: int, note: NoteIn, principal: Annotated[Principal, Depends(require("notes:write"))]) -> dict[str, Any]:
     mock = request.app.state.mock
-    updated = mock.notes.update(principal.sub, note_id, note.model_dump(), mock.clock.now())
+    updated = mock.notes.update(principal.sub, note_id, note.fields(), mock.clock.now())
     if updated is None:
         raise _not_found(note_id)
     return updated.as_json()
 
 
-@router.patch("/notes/{note_id}", tags=["notes"], summary="Change some fields of a note (scope notes:write)")
+@router.patch(
+    "/notes/{note_id}", tags=["notes"], summary="Change some fields of a note (scope notes:write)",
+    responses={**WITH_NOTE, **NOT_FOUND}, openapi_extra=security("bearer"),
+)
 async def patch_note(request: Request, note_id: int, patch: NotePatch, principal: Annotated[Principal, Depends(require("notes:write"))]) -> dict[str, Any]:
     mock = request.app.state.mock
-    updated = mock.notes.update(principal.sub, note_id, patch.model_dump(exclude_unset=True), mock.clock.now())
+    updated = mock.notes.update(principal.sub, note_id, patch.changes(), mock.clock.now())
     if updated is None:
         raise _not_found(note_id)
     return updated.as_json()
 
 
-@router.delete("/notes/{note_id}", status_code=204, tags=["notes"], summary="Delete a note (scope notes:write)")
+@router.delete(
+    "/notes/{note_id}", status_code=204, tags=["notes"], summary="Delete a note (scope notes:write)",
+    responses={**PROTECTED, **NOT_FOUND}, openapi_extra=security("bearer"),
+)
 async def delete_note(request: Request, note_id: int, principal: Annotated[Principal, Depends(require("notes:write"))]) -> None:
     if not request.app.state.mock.notes.delete(principal.sub, note_id):
         raise _not_found(note_id)

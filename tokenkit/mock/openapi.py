@@ -1,0 +1,130 @@
+"""What the OpenAPI document declares, so that it is true: error bodies, request bodies, security.
+
+FastAPI documents the happy path by itself. The refusals (which are the lessons) and the
+``/oauth/*`` bodies, read by hand to accept both form and JSON, are declared here, once,
+so ``/docs`` shows them and a schema-driven tester (schemathesis) can hold the mock to them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ErrorBody(BaseModel):
+    """Every refusal: the RFC 6749 §5.2 / RFC 6750 §3 fields plus a hint for learners."""
+
+    error: str | None = Field(description="A machine-readable code: invalid_token, invalid_request, insufficient_scope, ...")
+    error_description: str = Field(description="What went wrong, in words, and what to check next.")
+    hint: str = Field(description="One thing to try.")
+    scope: str | None = Field(default=None, description="On 403 insufficient_scope: the scope the endpoint needs.")
+    retry_after: int | None = Field(default=None, description="On 429: seconds until the rate-limit window resets.")
+
+
+class ValidationProblem(BaseModel):
+    loc: list[str | int] = Field(description="Where the problem is, e.g. ['body', 'title'].")
+    msg: str | None = Field(description="What is wrong there.")
+
+
+class ValidationErrorBody(ErrorBody):
+    """A 422: the request was well-formed but its data is not valid."""
+
+    detail: list[ValidationProblem]
+
+
+def _error(description: str, model: type[BaseModel] = ErrorBody) -> dict[str, Any]:
+    return {"model": model, "description": description}
+
+
+BAD_REQUEST = {400: _error("Malformed request (invalid_request): an unknown query parameter, two Authorization headers, a token in the URL, ...")}
+UNAUTHORIZED = {401: _error("No token, or an invalid one (invalid_token); see WWW-Authenticate.")}
+FORBIDDEN = {403: _error("Valid token without the scope this endpoint needs (insufficient_scope).")}
+NOT_FOUND = {404: _error("No such note for this client.")}
+TOO_LARGE = {413: _error("The request body is larger than this endpoint accepts.")}
+INVALID = {422: _error("The data is not valid; detail says where.", ValidationErrorBody)}
+RATE_LIMITED = {429: _error("This token used up its requests for the window; see Retry-After.")}
+
+#: Every protected endpoint can answer these.
+PROTECTED: dict[int | str, dict[str, Any]] = {**BAD_REQUEST, **UNAUTHORIZED, **FORBIDDEN, **RATE_LIMITED, **INVALID}
+#: Endpoints that take a JSON note.
+WITH_NOTE: dict[int | str, dict[str, Any]] = {**PROTECTED, **TOO_LARGE}
+#: The /oauth/* endpoints: RFC 6749 §5.2 errors, 401 for a failed HTTP Basic login.
+OAUTH: dict[int | str, dict[str, Any]] = {
+    400: _error("RFC 6749 error: invalid_request, invalid_client, invalid_grant, invalid_scope, unsupported_grant_type, ..."),
+    401: _error("invalid_client after a failed HTTP Basic login; see WWW-Authenticate."),
+    **TOO_LARGE,
+}
+#: Public endpoints with query parameters.
+QUERY_ONLY: dict[int | str, dict[str, Any]] = {**INVALID}
+
+_CLIENT_AUTH = {
+    "client_id": {"type": "string", "description": "With client_secret, when not using HTTP Basic."},
+    "client_secret": {"type": "string", "description": "Never in the URL; prefer HTTP Basic."},
+}
+
+
+def _form_and_json(properties: dict[str, Any], required: list[str], description: str) -> dict[str, Any]:
+    schema = {"type": "object", "properties": {**properties, **_CLIENT_AUTH}, "required": required}
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {
+                "application/x-www-form-urlencoded": {"schema": schema},
+                "application/json": {"schema": schema},
+            },
+        }
+    }
+
+
+TOKEN_REQUEST = _form_and_json(
+    {
+        "grant_type": {"type": "string", "enum": ["client_credentials", "refresh_token"]},
+        "scope": {"type": "string", "description": "Space-separated scopes; default: all the client may have."},
+        "audience": {"type": "string", "description": "The API the token is for; default: this API."},
+        "refresh_token": {"type": "string", "description": "For grant_type=refresh_token."},
+    },
+    ["grant_type"],
+    "RFC 6749 parameters, form-encoded (the standard) or as a JSON object (as many vendors document).",
+)
+TOKEN_ANSWER = {
+    200: {
+        "description": "An access token (RFC 6749 §5.1).",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "access_token": {"type": "string"},
+                        "token_type": {"type": "string"},
+                        "expires_in": {"type": "integer"},
+                        "scope": {"type": "string"},
+                        "refresh_token": {"type": "string"},
+                    },
+                    "required": ["access_token", "token_type", "expires_in", "scope"],
+                }
+            }
+        },
+    }
+}
+TOKEN_PARAMS = {
+    "token": {"type": "string", "description": "The access or refresh token."},
+    "token_type_hint": {"type": "string", "description": "access_token or refresh_token (optional)."},
+}
+REVOKE_REQUEST = _form_and_json(TOKEN_PARAMS, ["token"], "RFC 7009 parameters, form-encoded or JSON.")
+INTROSPECT_REQUEST = _form_and_json(TOKEN_PARAMS, ["token"], "RFC 7662 parameters, form-encoded or JSON.")
+
+#: The three credential forms the protected endpoints take (see ``guard.Form``).
+SECURITY_SCHEMES = {
+    "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "Authorization: Bearer <token>"},
+    "rawToken": {"type": "apiKey", "in": "header", "name": "Authorization", "description": "Authorization: <token> (no scheme)"},
+    "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key", "description": "X-API-Key: <token>"},
+    "apiKeyQuery": {"type": "apiKey", "in": "query", "name": "api_key", "description": "?api_key=<token> (ends up in logs: prefer the header)"},
+    "clientBasic": {"type": "http", "scheme": "basic", "description": "client_id:client_secret (or both in the body)"},
+}
+
+
+def security(*schemes: str) -> dict[str, Any]:
+    """``openapi_extra`` for an operation protected by any one of ``schemes``."""
+    return {"security": [{scheme: []} for scheme in schemes]}
