@@ -14,26 +14,26 @@ BIN    := $(VENV)/bin
 CKSUM  := $(shell cksum pyproject.toml | cut -d' ' -f1)
 READY_LESSONS := $(VENV)/.ready-lessons-$(CKSUM)
 READY_TEST    := $(VENV)/.ready-test-$(CKSUM)
-PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+PIP_FLAGS := --quiet --disable-pip-version-check
 
 .PHONY: lab test setup setup-test browser bench clean
 
 # The venv itself, with a current pip; a venv made by hand is reused.
 define make_venv
 	@$(PYTHON) -c 'import sys; sys.exit("tokenkit needs Python 3.10 or newer; this is " + sys.version.split()[0] + ". Run: make PYTHON=python3.12 ...") if sys.version_info < (3, 10) else None'
-	@test -x $(BIN)/python || { $(PYTHON) -m venv $(VENV) && $(PIP) --upgrade pip; }
+	@test -x $(BIN)/python || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install $(PIP_FLAGS) --upgrade pip; }
 endef
 
 $(READY_LESSONS): pyproject.toml
 	$(make_venv)
 	@if test -f $(READY_TEST); then echo "$(VENV) already has the test extra, which includes the lessons"; \
-	 else $(PIP) -e '.[lessons]'; fi
+	 else $(BIN)/python -m pip install $(PIP_FLAGS) -e '.[lessons]'; fi
 	@rm -f $(VENV)/.ready-lessons-*
 	@touch $@
 
 $(READY_TEST): pyproject.toml
 	$(make_venv)
-	$(PIP) -e '.[test]'
+	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[test]'
 	@rm -f $(VENV)/.ready-test-*
 	@touch $@
 
