@@ -390,8 +390,8 @@ def verify(
     """
     import jwt
 
-    raw = _raw_token(token)
     try:
+        raw = _raw_token(token)
         unverified = decode(raw)
     except TokenDecodeError as exc:
         raise MalformedTokenError(str(exc), part=exc.part) from None

@@ -117,10 +117,15 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     if not isinstance(value, str):
         return None
     value = value.strip()
-    if not value or len(value) > 64:
+    if not value:
         return None
     if re.fullmatch(r"\d+(\.\d+)?", value):
-        return _bounded(float(value))  # a 400-digit value is inf, bounded to the maximum
+        whole = value.split(".")[0].lstrip("0")
+        if len(whole) > 15:  # more seconds than anyone waits: no need to parse 400 digits
+            return MAX_RETRY_AFTER
+        return _bounded(float(value))
+    if len(value) > 64:  # no HTTP-date is this long
+        return None
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):

@@ -131,7 +131,8 @@ def redact(text: str, secrets: Iterable[str | None] = (), *, guess: bool = False
         if secret in text:
             text = text.replace(secret, mask(secret))
     text = _JWT_RE.sub(lambda m: mask(m.group(0)), text)
-    text = _SCHEME_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}{mask(m.group(3))}", text)
+    # "Bearer <credential>": masked only if it looks like one ("token endpoint" is prose)
+    text = _SCHEME_RE.sub(lambda m: m.group(1) + m.group(2) + (mask(m.group(3)) if looks_secret(m.group(3)) else m.group(3)), text)
     text = _params().sub(lambda m: m.group(0) if _ELLIPSIS in m.group(2) else m.group(1) + mask(m.group(2)), text)
     if guess:
         text = _WORD_RE.sub(lambda m: mask(m.group(0)) if looks_secret(m.group(0)) else m.group(0), text)

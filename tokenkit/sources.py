@@ -35,7 +35,7 @@ from urllib.parse import quote_plus, urljoin
 import requests
 import urllib3.exceptions
 
-from .errors import ServerUnreachableError, TokenEndpointError, is_timeout, json_body, safe_url, timeout_seconds
+from .errors import ServerUnreachableError, TokenEndpointError, TokenKitError, is_timeout, json_body, safe_url, timeout_seconds
 from .secrets import first_from_env, from_env, get_logger, looks_secret, mask, redact
 from .tokens import Clock, Token
 
@@ -216,6 +216,9 @@ def _read_whole(
                     error_description=f"the answer from {safe_url(url)} is larger than {max_bytes} bytes",
                 )
             chunks.append(data)
+    except TokenKitError:  # ours, raised above (also OSErrors, as every requests exception)
+        response.close()
+        raise
     except (urllib3.exceptions.TimeoutError, socket.timeout) as exc:
         response.close()
         raise ServerUnreachableError(url, exc, timed_out=True, timeout=total) from None
@@ -390,6 +393,14 @@ class ClientCredentials:
         userpass = f"{quote_plus(self.client_id)}:{quote_plus(self._client_secret)}"
         return "Basic " + base64.b64encode(userpass.encode("utf-8")).decode("ascii")
 
+    def _shown_id(self) -> str:
+        """The client id, masked if it looks like a secret (id and secret swapped?)."""
+        return mask(self.client_id) if looks_secret(self.client_id.strip()) else self.client_id
+
+    def _shown_scope(self) -> str | None:
+        """The scope, with anything that looks like a token masked (a token pasted into scope)."""
+        return None if self.scope is None else redact(self.scope, self._secrets(), guess=True)
+
     def _secrets(self, params: Mapping[str, str] | None = None) -> list[str]:
         """What this client must never show whole: its secret, and the tokens it sends."""
         values = [self._client_secret, self._client_secret.strip()]
@@ -444,14 +455,13 @@ class ClientCredentials:
                 ),
             ) from None
         token = Token.from_response(data, now=now, clock=self.clock, requested_scopes=self.scope)
-        shown_id = mask(self.client_id) if looks_secret(self.client_id) else self.client_id
-        log.info("got a token for %s from %s: %s", shown_id, safe_url(self.token_url), token)
+        log.info("got a token for %s from %s: %s", self._shown_id(), safe_url(self.token_url), token)
         return token
 
     def __repr__(self) -> str:
         return (
-            f"ClientCredentials(token_url={self.token_url!r}, client_id={self.client_id!r}, "
-            f"client_secret={mask(self._client_secret)!r}, scope={self.scope!r}, auth_method={self.auth_method!r})"
+            f"ClientCredentials(token_url={safe_url(self.token_url)!r}, client_id={self._shown_id()!r}, "
+            f"client_secret={mask(self._client_secret)!r}, scope={self._shown_scope()!r}, auth_method={self.auth_method!r})"
         )
 
     @property

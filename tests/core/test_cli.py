@@ -179,3 +179,34 @@ def test_doctor_command_delegates(monkeypatch):
     monkeypatch.setattr(doctor, "main", fake_main)
     assert run(["doctor", "--no-mock"])[0] == 0
     assert seen == {"start_mock": False}
+
+
+def test_every_token_flag_has_help_text():
+    from tokenkit.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command")
+    for name in ("token", "decode"):
+        for action in commands.choices[name]._actions:
+            assert action.help, f"tokenkit {name} {action.option_strings or action.dest} has no help text"
+
+
+def test_messages_name_flags_not_python_keywords(mock_api):
+    issued = credentials(mock_api, "notes-app", mock_clock=False).fetch()
+    code, _, err = run(["decode", "--verify", "--issuer", mock_api.url, issued.access_token])
+    assert code == 1 and "--audience" in err and "audience=" not in err
+    code, _, err = run(["token", "--api-url", mock_api.url, "--client-id", "notes-app", "--client-secret", "wrong-secret-123"])
+    assert code == 1 and "auth_method=" not in err
+    code, _, err = run(["token", "--api-url", mock_api.url, "--client-id", "notes-app", "--client-secret", "wrong-secret-123 "])
+    assert code == 1 and "your client_secret ends with a space" in err and err.count("\n") == 1
+
+
+def test_decode_token_type_flag(mock_api):
+    issued = credentials(mock_api, "notes-app", mock_clock=False).fetch()
+    base = ["decode", "--verify", "--issuer", mock_api.url, "--audience", "https://analytics.tokenkit.test"]
+    code, out, err = run([*base, "--token-type", "at+jwt", issued.access_token])
+    assert code == 0, err
+    code, _, err = run([*base, "--token-type", "JWT", issued.access_token])  # an ID-token check refuses it
+    assert code == 1 and "not 'JWT'" in err and "--token-type any" in err and "token_type=" not in err
+    code, _, err = run([*base, "--token-type", "any", issued.access_token])
+    assert code == 0, err
