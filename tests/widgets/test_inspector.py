@@ -195,6 +195,18 @@ def test_expired_by_the_mocks_clock_is_refused(fresh_mock):
     assert "TokenExpiredError" in inspector.verify_result.value
 
 
+def test_a_refusal_takes_back_an_earlier_verified(fresh_mock):
+    """Verified, then the clock passes exp and verify refuses: nothing may still say VERIFIED."""
+    token = get_token(fresh_mock, "short-lived")
+    inspector = TokenInspector(token, issuer=fresh_mock.url, audience=AUDIENCE, live=False, clock=fresh_mock.clock.now)
+    assert inspector.verify() is not None
+    assert "<b>VERIFIED</b>" in inspector.status.value and "Claims (verified)" in inspector.claims_view.value
+    fresh_mock.clock.advance(120)
+    assert inspector.verify() is None
+    assert "REFUSED" in inspector.verify_result.value
+    assert "<b>UNVERIFIED</b>" in inspector.status.value and "Claims (unverified)" in inspector.claims_view.value
+
+
 def test_verify_needs_keys_and_a_token(mock_api):
     inspector = TokenInspector(get_token(mock_api), live=False)
     assert inspector.verify() is None

@@ -199,6 +199,9 @@ class TokenInspector(BaseView):
         set_if_changed(
             self.verify_result, f'<span style="color:#c62828"><b>✗ REFUSED</b></span> — {esc(reason)}'
         )
+        if self.decoded is not None:  # an earlier VERIFIED no longer holds: back to the unverified view
+            self._render_unverified(self.decoded)
+            self._render_claims(self.decoded)
         return None
 
     def _now(self) -> DecodedToken | None:
@@ -232,16 +235,19 @@ class TokenInspector(BaseView):
             self._clear_views()
             return None
         self.decoded, self.error = decoded, None
+        self._render_unverified(decoded)
+        set_if_changed(self.header_view, _table("Header", decoded.header, {}))
+        self._render_claims(decoded)
+        self._render_state()
+        return decoded
+
+    def _render_unverified(self, decoded: DecodedToken) -> None:
         set_if_changed(
             self.status,
             f"Decoded <code>{esc(decoded.masked)}</code> — "
             '<span style="color:#ef6c00"><b>UNVERIFIED</b></span>: anyone can read these claims; '
             "only a signature check says they are true.",
         )
-        set_if_changed(self.header_view, _table("Header", decoded.header, {}))
-        self._render_claims(decoded)
-        self._render_state()
-        return decoded
 
     def _clear_views(self) -> None:
         for view in (self.state_label, self.header_view, self.claims_view):
