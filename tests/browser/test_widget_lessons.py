@@ -142,6 +142,7 @@ def use_token_inspector(page: Page) -> None:
     inspector.locator("button.tokenkit-verify").click()
     result.get_by_text("REFUSED", exact=False).first.wait_for(timeout=WAIT)
     assert "expired" in result.inner_text().lower()
+    assert "UNVERIFIED" in inspector.locator(".tokenkit-status").inner_text()  # the earlier VERIFIED is taken back
 
     assert token not in page.locator("body").inner_text(), "the full token must not appear as page text"
     # The picture shows the token masked: set in the visible box only (no input event), so
