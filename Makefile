@@ -16,7 +16,7 @@ READY_LESSONS := $(VENV)/.ready-lessons-$(CKSUM)
 READY_TEST    := $(VENV)/.ready-test-$(CKSUM)
 PIP_FLAGS := --quiet --disable-pip-version-check
 
-.PHONY: lab test setup setup-test browser bench clean
+.PHONY: lab test setup setup-test browser bench clean cheatsheet
 
 # The venv itself, with a current pip; a venv made by hand is reused.
 define make_venv
@@ -62,3 +62,7 @@ bench: $(READY_TEST)
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts
+
+# The cheat sheet is generated from its tested snippets (tests/test_cheatsheet.py fails on drift).
+cheatsheet: $(READY_LESSONS)
+	$(BIN)/python -m cheatsheet.build

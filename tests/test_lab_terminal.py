@@ -73,7 +73,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
         lab_args.append("--allow-root")  # CI runs as root; the server listens on loopback only
     # .venv is already set up (this test runs in it): tell make not to rebuild its stamp.
     checksum = subprocess.run(["cksum", "pyproject.toml"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()[0]
-    command = ["make", "--no-print-directory", "-o", f".venv/.ready-{checksum}", "lab", f"LAB_ARGS={' '.join(lab_args)}"]
+    command = ["make", "--no-print-directory", "-o", f".venv/.ready-lessons-{checksum}", "lab", f"LAB_ARGS={' '.join(lab_args)}"]
     log_path = work / "jupyterlab.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=_fresh_shell_environment(work), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
