@@ -1,5 +1,5 @@
 """Every exercise's solution passes its check; listed wrong answers fail it helpfully;
-every ``%load`` in a lesson points at a real file."""
+every ``solution(…)`` reveal in a lesson names a real, registered solution file."""
 
 from __future__ import annotations
 
@@ -18,7 +18,11 @@ from tokenkit.mock import MockAPI
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 sys.path.insert(0, str(NOTEBOOKS))
 
-from checks import Exercise  # noqa: E402
+from checks import Exercise, Verdict, solution  # noqa: E402
+from checks.lesson04 import _no_padding, check_token_facts  # noqa: E402
+from checks.lesson06 import _refreshes_but_returns_old, check_fresh_token  # noqa: E402
+
+REVEAL = re.compile(r"""^\s*solution\(\s*["']([^"']+)["']\s*\)""", re.M)
 
 
 def all_exercises() -> list[tuple[str, str, Exercise]]:
@@ -62,22 +66,73 @@ def test_solution_passes_and_wrong_answers_fail(
 ) -> None:
     answer = run_solution(exercise, lesson_namespace)
     context = {key: lesson_namespace[key] for key in exercise.context}
-    assert exercise.check(answer, **context) is True, capsys.readouterr().out
+    verdict = exercise.check(answer, **context)
+    assert isinstance(verdict, Verdict) and verdict.passed is True and bool(verdict), capsys.readouterr().out
     assert "Right" in capsys.readouterr().out
-    assert exercise.check(None, **context) is False
+    assert not exercise.check(None, **context)
     for wrong in exercise.wrong_answers:
-        assert exercise.check(wrong(lesson_namespace), **context) is False
+        verdict = exercise.check(wrong(lesson_namespace), **context)
+        assert isinstance(verdict, Verdict) and verdict.passed is False and verdict.hint, verdict
     out = capsys.readouterr().out
     assert "Not yet" in out and out.count("Not yet") == 1 + len(exercise.wrong_answers)
 
 
-def test_every_load_in_a_lesson_points_at_a_file() -> None:
-    loads = []
+def reveals() -> list[tuple[str, str]]:
+    """(lesson file, name) for every ``solution("…")`` call in a lesson's code cells."""
+    found = []
     for notebook in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
         for cell in json.loads(notebook.read_text())["cells"]:
-            source = "".join(cell["source"])
-            loads += [(notebook.name, path) for path in re.findall(r"^%load\s+(\S+)", source, re.M)]
-    for notebook, path in loads:
-        assert (NOTEBOOKS / path).is_file(), f"{notebook}: %load {path} points nowhere"
+            if cell["cell_type"] == "code":
+                found += [(notebook.name, name) for name in REVEAL.findall("".join(cell["source"]))]
+    return found
+
+
+def test_every_reveal_in_a_lesson_names_a_registered_solution_file() -> None:
+    found = reveals()
+    assert found, "the lessons reveal their solutions with solution(...)"
     registered = {exercise.solution for _, _, exercise in all_exercises()}
-    assert {path for _, path in loads} <= registered, "every loaded solution is registered in checks/"
+    for notebook, name in found:
+        path = f"solutions/{name}.py"
+        assert (NOTEBOOKS / path).is_file(), f'{notebook}: solution("{name}") names no file'
+        assert path in registered, f"{notebook}: {path} is not registered in checks/"
+    assert registered <= {f"solutions/{name}.py" for _, name in found}, "every registered solution is offered in its lesson"
+
+
+def test_a_reveal_shows_the_file_only_when_asked() -> None:
+    reveal = solution("03_retitle")
+    code = (NOTEBOOKS / "solutions" / "03_retitle.py").read_text()
+    assert not reveal.shown and not reveal.area.outputs
+    assert "def retitle" not in repr(reveal) and "solutions/03_retitle.py" in repr(reveal)
+    reveal.button.click()
+    shown = json.dumps(reveal.area.outputs)
+    assert reveal.shown and "def retitle" in shown and "%load solutions/03_retitle.py" in shown
+    reveal.button.click()
+    assert not reveal.shown
+    assert code == (NOTEBOOKS / "solutions" / "03_retitle.py").read_text(), "revealing never writes the file"
+    with pytest.raises(ValueError, match="03_retitle"):
+        solution("03_retitel")
+
+
+def test_a_verdict_is_a_bool_that_displays_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    formatter = InteractiveShell.instance().display_formatter
+    for verdict in (Verdict(True, "fine"), Verdict(False, "not so", "try this")):
+        data, metadata = formatter.format(verdict)
+        assert data == {} and metadata == {}, "nothing shown under the printed message"
+    assert Verdict(True, "fine") and not Verdict(False, "not so")
+
+
+def test_lesson04_names_the_exception_and_points_at_the_padding(capsys: pytest.CaptureFixture[str], mock_api: MockAPI) -> None:
+    verdict = check_token_facts(_no_padding, api=mock_api)
+    out = capsys.readouterr().out
+    assert not verdict
+    assert "raised binascii.Error: Incorrect padding" in out
+    assert verdict.hint and "padding" in verdict.hint and "urlsafe_b64decode(part + '='" in verdict.hint
+
+
+def test_lesson06_says_the_new_token_was_thrown_away(capsys: pytest.CaptureFixture[str], fresh_mock: MockAPI) -> None:
+    verdict = check_fresh_token(_refreshes_but_returns_old, api=fresh_mock)
+    assert not verdict
+    assert "you did renew it" in verdict.message and "returned the old token" in verdict.message
+    assert verdict.hint and "return source.refresh(token)" in verdict.hint and "time.time()" not in verdict.hint

@@ -10,6 +10,9 @@ import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 LESSONS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+SOLUTIONS = NOTEBOOKS / "solutions"
+# What would end a lesson's mock or its widgets: `api.stop()`, a widget's `.stop()`/`.close()`.
+WIDGETS = ("TokenInspector", "RequestExplorer", "TokenLifeView", "PoolMonitor")
 FULL_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{20,}")
 REFRESH_TOKEN = re.compile(r"rt_[A-Za-z0-9_-]{30,}")
 
@@ -48,15 +51,77 @@ def test_lesson_shape(path: Path) -> None:
     assert any(c.get("outputs") for c in notebook["cells"] if c["cell_type"] == "code"), f"{path.name}: outputs are committed"
     if path.name[:2] != "00":
         assert "MockAPI" in "\n".join(code[:3]), f"{path.name}: starts its own mock near the top"
-        assert "api.stop()" in code[-1], f"{path.name}: the last code cell stops the mock"
+    setup = next(text for text in code if "MockAPI(" in text)
+    assert 'api = MockAPI(name="lesson").start()' in setup, f"{path.name}: the setup cell starts the kernel's mock (replaced on a re-run)"
     for text in code:
         assert not re.search(r"\b(input|getpass)\(", text), f"{path.name}: no prompts (nbval has no stdin)"
         for seconds in re.findall(r"sleep\((\d+(?:\.\d+)?)\)", text):
             assert float(seconds) <= 2, f"{path.name}: a cell sleeps {seconds} s; move the mock's clock instead"
 
 
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_no_lesson_stops_its_mock_or_its_widgets(path: Path) -> None:
+    """Restart & Run All must leave everything live: the mock lives as long as the kernel."""
+    code = [source(cell) for cell in cells(path) if cell["cell_type"] == "code"]
+    widgets = set()
+    for text in code:
+        widgets |= set(re.findall(rf"^(\w+)\s*=\s*(?:\w+\.)*(?:{'|'.join(WIDGETS)})\(", text, re.M))
+    stoppable = "|".join(sorted({"api", *widgets}))
+    for text in code:
+        assert not re.search(rf"\b({stoppable})\.(stop|close|__exit__)\(", text), f"{path.name}: a cell stops the mock or a widget:\n{text}"
+        assert not re.search(r"^with\s+MockAPI\(", text, re.M), f"{path.name}: a `with MockAPI()` block stops its mock at its end"
+        assert "close_all()" not in text, f"{path.name}: a cell closes every widget"
+
+
 @pytest.mark.parametrize("path", [p for p in LESSONS if p.name[:2] >= "02"], ids=lambda p: p.name)
 def test_lessons_from_02_have_an_exercise_with_a_solution(path: Path) -> None:
     text = "\n".join(source(cell) for cell in cells(path))
-    assert re.search(r"^%load solutions/", text, re.M), f"{path.name}: an exercise with a %load solution"
+    assert re.search(r"^solution\(\"\w+\"\)", text, re.M), f"{path.name}: an exercise with a solution(...) reveal"
     assert "from checks." in text, f"{path.name}: the exercise has a check"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_run_all_spoils_no_exercise(path: Path) -> None:
+    """No cell loads a solution (``%load`` replaces the cell on Run All), and no output shows one.
+
+    The committed outputs are those of a Run All, so a solution line in them (other than
+    the lines the lesson itself shows, such as the stub's ``def``) would be a solution that
+    Run All revealed.
+    """
+    notebook = cells(path)
+    for cell in notebook:
+        if cell["cell_type"] == "code":
+            assert not re.search(r"^\s*%load\b", source(cell), re.M), f"{path.name}: a %load cell is replaced by the solution on Run All"
+    outputs = "\n".join(output_text(cell) for cell in notebook)
+    given = "\n".join(source(cell) for cell in notebook)  # the task's own stub and text show these anyway
+    for solution in sorted(SOLUTIONS.glob("*.py")):
+        for line in solution_lines(solution):
+            if line not in given:
+                assert line not in outputs, f"{path.name}: an output shows {solution.name}: {line!r}"
+
+
+def output_text(cell: dict) -> str:
+    """Everything a cell's outputs show, in every format (stream text, text/plain, HTML, …)."""
+    parts = []
+    for output in cell.get("outputs", []):
+        parts.append("".join(output.get("text", [])))
+        for value in output.get("data", {}).values():
+            parts.append("".join(value) if isinstance(value, list) else json.dumps(value) if isinstance(value, dict) else str(value))
+    return "\n".join(parts)
+
+
+def solution_lines(path: Path) -> list[str]:
+    """The lines of a solution that only a solution would contain: code, long enough to be its own."""
+    found = []
+    for line in path.read_text().splitlines():
+        line = line.split("  #")[0].strip()
+        if len(line) >= 20 and not line.startswith(("#", "import ", "from ", '"""')):
+            found.append(line)
+    assert found, f"{path.name}: a solution with lines to look for"
+    return found
+
+
+def test_the_spoiler_test_finds_a_solution_in_an_output() -> None:
+    line = solution_lines(SOLUTIONS / "03_retitle.py")[0]
+    shown = {"output_type": "display_data", "data": {"text/html": [f"<pre>{line}</pre>"], "text/plain": ["<solution>"]}}
+    assert line in output_text({"cell_type": "code", "outputs": [shown]})
