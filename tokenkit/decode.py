@@ -18,7 +18,6 @@ import binascii
 import json
 import threading
 import time
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import requests
 
 from .auth import Flow, FlowAuth, raw_token
-from .headers import retry_after_seconds
 from .errors import RateLimitedError
+from .headers import retry_after_seconds
 from .refresh import RefreshingAuth
 from .secrets import get_logger, mask
 from .sources import TokenSource
