@@ -14,6 +14,11 @@ Each lesson module lists its exercises in ``EXERCISES``; ``tests/test_exercises.
 runs every solution file against a live mock and checks that it passes, that each
 listed wrong answer fails with a helpful message, and that every ``solution(…)`` in a
 lesson names a solution file that exists.
+
+Quick checks (multiple choice, "predict the output") are in :mod:`checks.quiz`:
+``from checks.quiz import ask; ask("01_401_or_403")``. Each exercise and each quick check
+names the objective it assesses, and ``tests/test_lesson_checks.py`` requires every
+objective of every lesson to be assessed, and a check about every ten minutes.
 """
 
 from __future__ import annotations
@@ -37,13 +42,15 @@ class Exercise:
     ``context`` names the lesson variables the check needs besides the answer (passed
     by keyword: ``BASE_URL``, ``TOKEN_URL``, ``CLIENT_ID``, ``CLIENT_SECRET``, ``api``).
     ``wrong_answers`` are functions of that same namespace returning an answer the check
-    must refuse.
+    must refuse. ``objective`` is a phrase from one of the lesson's objectives (its title
+    cell) that this exercise assesses; ``tests/test_lesson_checks.py`` matches the two.
     """
 
     solution: str
     check: Callable[..., Verdict]
     context: tuple[str, ...] = ()
     wrong_answers: tuple[Callable[[dict[str, Any]], Any], ...] = field(default_factory=tuple)
+    objective: str = ""
 
 
 @dataclass(frozen=True)
