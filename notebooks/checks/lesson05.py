@@ -155,5 +155,118 @@ EXERCISES = {
         check=check_what_next,
         context=("api",),
         wrong_answers=_WRONG,
+        objective="tell apart 401",
     ),
 }
+
+
+# -- quick checks (checks.quiz) --------------------------------------------------------------
+
+from .quiz import predict, quiz  # noqa: E402 - the questions follow the exercise they sit beside
+
+quiz(
+    "05_no_error_code",
+    'A GET /data is refused with 401 and the header WWW-Authenticate: Bearer realm="analytics" '
+    "(no error=...). What does the missing error code tell you?",
+    options={
+        "a": "The server is misconfigured: every 401 must carry an error code.",
+        "b": "No credentials arrived at all: check that the request really carried an Authorization header.",
+        "c": "The token expired; expired tokens are the one case without an error code.",
+        "d": "The server wants another scheme than Bearer.",
+    },
+    answer="b",
+    explain={
+        "a": "RFC 6750 §3.1 says the opposite: when a request carries no authentication at all, the server SHOULD NOT send an error code.",
+        "b": "Right: 'Bearer with no error' means nothing the server recognised as a token arrived: a forgotten auth=, a header on another request, an empty variable.",
+        "c": "An expired token gets error=\"invalid_token\" and a description that says so (section 3). No error code means no token at all.",
+        "d": "The challenge names the scheme it wants, and it is Bearer. A missing error code says nothing arrived, not that the scheme is wrong.",
+    },
+    objective="read the evidence",
+)
+
+quiz(
+    "05_401_order",
+    "Your script gets 401 invalid_token from an API that worked yesterday. In which order is it "
+    "most useful to check?",
+    options={
+        "a": "First whether the API now wants the token in another form (raw, X-API-Key), then the token.",
+        "b": "Did a token arrive at all, has it expired, is it whole (no trailing space, one 'Bearer '), and only then the header's form.",
+        "c": "Open a ticket with the provider: a 401 on a working script is their outage.",
+        "d": "Switch to the refresh token in the Authorization header, since the access token is refused.",
+    },
+    answer="b",
+    explain={
+        "a": "An API rarely changes how it reads credentials overnight. Most 401s are a missing, expired or malformed token: check those first.",
+        "b": "Most 401s are a missing, expired or malformed token, in roughly that order of frequency; the header's form is the last suspect, and the challenge says which scheme the API wants.",
+        "c": "An outage is a 5xx or no answer. A 401 is a deliberate refusal of this token, and its description usually says why.",
+        "d": "A refresh token is never sent to the API: it only buys a new access token from the token endpoint (lesson 06).",
+    },
+    objective="check a 401's usual causes in order",
+)
+
+quiz(
+    "05_revocation",
+    "A token leaked. You revoke it with POST /oauth/revoke and get 200. The API verifies JWTs "
+    "locally, with the issuer's public keys, and does not introspect. What happens when the thief "
+    "uses the token ten minutes later, 50 minutes before its exp?",
+    options={
+        "a": "401: revocation is instant everywhere, that is what the 200 means.",
+        "b": "It is accepted: the signature and exp still check out, and this API never asks the server. Revocation bites at exp, or where an API introspects or shares a deny-list.",
+        "c": "403: a revoked token keeps its identity but loses its scopes.",
+        "d": "The token endpoint blocks the request before it reaches the API.",
+    },
+    answer="b",
+    explain={
+        "a": "The 200 says the authorization server will treat the token as revoked (RFC 7009 §2). An API that never asks it cannot know (RFC 7009 §3).",
+        "b": "A self-contained token checked locally stays valid until exp. Short lifetimes bound the damage; introspection (RFC 7662) or a shared deny-list make revocation immediate.",
+        "c": "Nothing in a JWT changes when it is revoked, so a local check sees the same scopes; an API that asks would answer 401 invalid_token, not 403.",
+        "d": "The token endpoint is not on the path of API calls: the token goes straight to the API.",
+    },
+    objective="say when a revocation takes effect",
+)
+
+predict(
+    "05_not_about_tokens",
+    'token = ClientCredentials(TOKEN_URL, CLIENT_ID, CLIENT_SECRET).fetch().access_token\n'
+    'response = requests.get(f"{BASE_URL}/dta", headers={"Authorization": f"Bearer {token}"})  # typo\n'
+    'print(response.status_code, tokenkit.diagnose(response).about_tokens)',
+    options={
+        "a": "401 True",
+        "b": "403 True",
+        "c": "404 False",
+        "d": "404 True",
+    },
+    answer="c",
+    explain={
+        "a": "The token is fresh and sent correctly: nothing about it is wrong, so the server has no reason to answer 401.",
+        "b": "A 403 would mean the token lacks a scope for an endpoint that exists. /dta does not exist.",
+        "c": "A typo in the path gives 404, and diagnose says it is not about tokens: fix the URL, keep the token.",
+        "d": "The status is right, but a 404 with a valid token is never the token's fault: about_tokens is False.",
+    },
+    objective="recognise an answer that is **not** about tokens",
+)
+
+predict(
+    "05_except_order",
+    "try:\n"
+    "    response = requests.get(f\"{BASE_URL}/data\", timeout=10)   # no token\n"
+    "    tokenkit.raise_for_auth(response)\n"
+    "except requests.HTTPError:\n"
+    "    print(\"HTTPError\")\n"
+    "except tokenkit.AuthenticationError:\n"
+    "    print(\"renew the token\")",
+    options={
+        "a": "renew the token",
+        "b": "HTTPError",
+        "c": "Both lines, one after the other.",
+        "d": "Nothing: raise_for_auth only raises for 403 and 429.",
+    },
+    answer="b",
+    explain={
+        "a": "AuthenticationError is also a requests.HTTPError, and Python runs the first except that matches: the generic handler, listed first, takes it.",
+        "b": "Every tokenkit HTTP error is also a requests.HTTPError, so the first except catches it. Put the specific handlers first and requests.HTTPError last.",
+        "c": "Only one except clause runs for one exception: the first that matches.",
+        "d": "raise_for_auth raises for 401 too (AuthenticationError); the question is which except clause catches it.",
+    },
+    objective="handle each case in code",
+)
