@@ -15,8 +15,9 @@ from __future__ import annotations
 import logging
 
 from .auth import ApiKeyAuth, BearerAuth, FlowAuth, HeaderAuth
-from .decode import DecodedToken, decode, verify
-from .diagnose import Challenge, Diagnosis, diagnose, parse_retry_after, parse_www_authenticate
+from .decode import DecodedToken, decode
+from .verify import Verifier, verify
+from .diagnose import Challenge, Diagnosis, diagnose, parse_retry_after, parse_www_authenticate, raise_for_auth
 from .errors import (
     AlgorithmNotAllowedError,
     AuthenticationError,
@@ -40,7 +41,6 @@ from .errors import (
     WrongAudienceError,
     WrongIssuerError,
     WrongTokenTypeError,
-    raise_for_auth,
 )
 from .pool import TokenPool, TokenStats
 from .refresh import RefreshingAuth
@@ -82,6 +82,7 @@ __all__ = [
     # reading and explaining
     "decode",
     "verify",
+    "Verifier",
     "DecodedToken",
     "diagnose",
     "Diagnosis",

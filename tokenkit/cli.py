@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from . import __version__
-from .decode import ACCESS_TOKEN_TYPE, decode, printable, verify
+from .decode import ACCESS_TOKEN_TYPE, decode, printable
+from .verify import verify
 from .errors import TokenKitError
 from .secrets import mask
 from .sources import ClientCredentials

@@ -7,21 +7,21 @@ its own class that can be caught on its own, the way PyJWT separates
 
 The HTTP errors are also :class:`requests.HTTPError` (and the unreachable server a
 :class:`requests.ConnectionError`), so code that already catches requests' exceptions keeps
-working. Each HTTP error carries the ``response`` and its :class:`~tokenkit.diagnose.Diagnosis`;
-its message is the diagnosis summary, which never contains a full token.
+working. Each HTTP error carries the ``response`` and its :class:`~tokenkit.Diagnosis`;
+its message is the diagnosis summary, which never contains a full token. The diagnosis is
+made by :mod:`tokenkit.diagnose` (which raises these errors), never here: this module is
+the bottom of the core and imports nothing of tokenkit.
 """
 
 from __future__ import annotations
 
-import socket
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
-import urllib3.exceptions
 
-if TYPE_CHECKING:
-    from .diagnose import Diagnosis
+if TYPE_CHECKING:  # a type only: errors never import diagnose (it is two layers up)
+    from .classify import Diagnosis
 
 __all__ = [
     "TokenKitError",
@@ -46,11 +46,8 @@ __all__ = [
     "UnknownKeyError",
     "AlgorithmNotAllowedError",
     "KeySetUnavailableError",
-    "raise_for_auth",
     "safe_url",
     "json_body",
-    "is_timeout",
-    "timeout_seconds",
 ]
 
 
@@ -135,60 +132,48 @@ class ServerUnreachableError(TokenKitError, requests.ConnectionError):
         super().__init__(message)
 
 
-def is_timeout(exc: BaseException) -> bool:
-    """A requests ``ConnectionError`` that is really a timeout (urllib3 wraps a read timeout
-    that ran out of retries in ``MaxRetryError``, which requests reports as a ConnectionError)."""
-    seen: set[int] = set()
-    stack: list[Any] = [exc]
-    while stack:
-        item = stack.pop()
-        if item is None or id(item) in seen:
-            continue
-        seen.add(id(item))
-        if isinstance(item, urllib3.exceptions.NewConnectionError):
-            continue  # refused or unresolvable; a subclass of ConnectTimeoutError for history's sake
-        if isinstance(item, (requests.Timeout, urllib3.exceptions.TimeoutError, socket.timeout, TimeoutError)):
-            return True
-        stack += [getattr(item, "reason", None), item.__cause__, item.__context__]
-        stack += [a for a in getattr(item, "args", ()) if isinstance(a, BaseException)]
-    return False
-
-
-def timeout_seconds(timeout: Any) -> float | None:
-    """The number to print for a requests ``timeout`` (a float, or the read part of a pair)."""
-    if isinstance(timeout, tuple):
-        timeout = timeout[-1]
-    return float(timeout) if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) else None
-
-
 class HTTPAuthError(TokenKitError, requests.HTTPError):
-    """An HTTP answer that refused us. Carries ``response``, ``status_code`` and ``diagnosis``."""
+    """An HTTP answer that refused us. Carries ``response``, ``status_code`` and ``diagnosis``.
+
+    ``response`` is a ``requests.Response`` or an httpx2/httpx ``Response``. The
+    ``diagnosis`` is made by :mod:`tokenkit.diagnose`, which raises these errors
+    (:func:`~tokenkit.raise_for_auth`); this module never imports it, so an error built by
+    hand without one has ``diagnosis=None`` and a plain message.
+    """
 
     def __init__(
         self,
         message: str | None = None,
         *,
-        response: requests.Response | None = None,
+        response: Any = None,
         diagnosis: Diagnosis | None = None,
     ) -> None:
-        if diagnosis is None and response is not None:
-            from .diagnose import diagnose
-
-            diagnosis = diagnose(response)
         self.diagnosis = diagnosis
         self.status_code = getattr(response, "status_code", None)
         if message is None:
             message = _message_from(diagnosis, response)
-        super().__init__(message, response=response)
+        super().__init__(message)
+        # Set here rather than by requests' __init__, which asks a bare httpx Response for
+        # its request (and httpx raises RuntimeError when it has none).
+        self.response = response
+        self.request = _request_of(response)
 
 
-def _message_from(diagnosis: Diagnosis | None, response: requests.Response | None) -> str:
+def _request_of(response: Any) -> Any:
+    try:
+        return getattr(response, "request", None)
+    except RuntimeError:  # httpx: "The request instance has not been set on this response."
+        return None
+
+
+def _message_from(diagnosis: Diagnosis | None, response: Any) -> str:
     summary = diagnosis.summary if diagnosis is not None else "the server refused the request"
     if response is None:
         return summary
-    request = getattr(response, "request", None)
+    request = _request_of(response)
     method = getattr(request, "method", None) or ""
-    where = safe_url(getattr(request, "url", None) or response.url)
+    url = getattr(request, "url", None) or getattr(response, "url", None)
+    where = safe_url(str(url) if url is not None else None)
     return f"{summary} [HTTP {response.status_code} from {method} {where}]".replace("  ", " ")
 
 
@@ -207,7 +192,7 @@ class RateLimitedError(HTTPAuthError):
         self,
         message: str | None = None,
         *,
-        response: requests.Response | None = None,
+        response: Any = None,
         diagnosis: Diagnosis | None = None,
         retry_after: float | None = None,
     ) -> None:
@@ -231,7 +216,7 @@ class TokenEndpointError(HTTPAuthError):
         self,
         message: str | None = None,
         *,
-        response: requests.Response | None = None,
+        response: Any = None,
         diagnosis: Diagnosis | None = None,
         error: str | None = None,
         error_description: str | None = None,
@@ -252,7 +237,7 @@ class TokenEndpointError(HTTPAuthError):
         self.error_description = error_description if isinstance(error_description, str) else None
 
 
-def json_body(response: requests.Response | None) -> dict[str, Any]:
+def json_body(response: Any) -> dict[str, Any]:
     """The response's JSON object, or ``{}`` for anything else (not JSON, a list, too deep).
 
     A hostile server can send JSON nested deeply enough to exhaust the parser's recursion
@@ -350,28 +335,3 @@ class AlgorithmNotAllowedError(TokenVerificationError):
 
 class KeySetUnavailableError(TokenVerificationError):
     """The JWKS or discovery document could not be fetched."""
-
-
-def raise_for_auth(response: requests.Response) -> requests.Response:
-    """Raise the tokenkit error that fits an authentication or authorization failure.
-
-    Like :meth:`requests.Response.raise_for_status`, but only for the answers this toolkit
-    is about (401, 403, 429, and token-endpoint refusals), and with a diagnosis attached.
-    Any other answer, including 404 or 500, is returned unchanged so the caller's own
-    ``raise_for_status()`` can deal with it.
-    """
-    from .diagnose import diagnose
-
-    status = response.status_code
-    if status < 400:
-        return response
-    diagnosis = diagnose(response)
-    if diagnosis.token_endpoint:
-        raise TokenEndpointError(response=response, diagnosis=diagnosis)
-    if status == 401:
-        raise AuthenticationError(response=response, diagnosis=diagnosis)
-    if status == 403:
-        raise ForbiddenError(response=response, diagnosis=diagnosis)
-    if status == 429:
-        raise RateLimitedError(response=response, diagnosis=diagnosis)
-    return response

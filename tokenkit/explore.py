@@ -31,7 +31,8 @@ import requests
 from requests.auth import AuthBase
 
 from .auth import ApiKeyAuth, BearerAuth, HeaderAuth
-from .errors import ServerUnreachableError, is_timeout, safe_url
+from .errors import safe_url
+from .exchange import unreachable
 from .secrets import mask
 from .tokens import Token
 
@@ -161,12 +162,11 @@ def send(
     http = requests.Session() if owned else session
     try:
         return http.request(method, url, **kwargs)  # type: ignore[union-attr]
-    except ServerUnreachableError:
-        raise
-    except requests.Timeout as exc:  # before ConnectionError: ConnectTimeout is both
-        raise ServerUnreachableError(url, exc, timed_out=True, timeout=timeout) from None
-    except requests.ConnectionError as exc:
-        raise ServerUnreachableError(url, exc, timed_out=is_timeout(exc), timeout=timeout) from None
+    except requests.RequestException as exc:
+        mapped = unreachable(exc, url, timeout)
+        if mapped is None or mapped is exc:
+            raise
+        raise mapped from None
     finally:
         if owned:
             http.close()  # type: ignore[union-attr]

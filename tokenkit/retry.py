@@ -34,7 +34,7 @@ from requests.auth import AuthBase
 from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util import Retry
 
-from .errors import ServerUnreachableError, is_timeout, timeout_seconds
+from .exchange import unreachable
 from .headers import parse_retry_after
 
 __all__ = ["session", "TimeoutSession", "BoundedRetry", "make_retry"]
@@ -54,20 +54,12 @@ class TimeoutSession(requests.Session):
         if "timeout" not in kwargs and len(args) < 7:  # timeout is the 7th positional after url
             kwargs["timeout"] = self.timeout
         try:
-            return super().request(method, url, *args, **kwargs)
-        except requests.Timeout as exc:  # a ReadTimeout is no ConnectionError: a POST that timed out
-            wait = timeout_seconds(kwargs.get("timeout", args[6] if len(args) > 6 else None))
-            raise ServerUnreachableError(str(url), exc, timed_out=True, timeout=wait) from None
-        except requests.ConnectionError as exc:
-            if isinstance(exc, ServerUnreachableError) or not _is_unreachable(exc):
+            return super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]
+        except requests.RequestException as exc:  # a ReadTimeout is no ConnectionError: a POST that timed out
+            mapped = unreachable(exc, str(url), kwargs.get("timeout", args[6] if len(args) > 6 else None))
+            if mapped is None or mapped is exc:
                 raise
-            wait = timeout_seconds(kwargs.get("timeout", args[6] if len(args) > 6 else None))
-            raise ServerUnreachableError(str(url), exc, timed_out=is_timeout(exc), timeout=wait) from None
-
-
-def _is_unreachable(exc: requests.ConnectionError) -> bool:
-    """Refused, unresolvable or timed-out connections; not SSL or proxy configuration errors."""
-    return not isinstance(exc, (requests.exceptions.SSLError, requests.exceptions.ProxyError))
+            raise mapped from None
 
 
 class BoundedRetry(Retry):

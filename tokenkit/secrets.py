@@ -18,6 +18,8 @@ import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from .errors import MissingSecretError
+
 __all__ = [
     "mask",
     "redact",
@@ -237,8 +239,6 @@ def first_from_env(
             value = from_file.get(name)
             if value:
                 return name, value
-    from .errors import MissingSecretError
-
     reported = names[-1]
     # set but empty is a different mistake from never set
     empty = os.environ.get(reported) == "" or from_file.get(reported) == ""

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import socket
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -35,7 +34,9 @@ from urllib.parse import quote_plus, urljoin
 import requests
 import urllib3.exceptions
 
-from .errors import ServerUnreachableError, TokenEndpointError, TokenKitError, is_timeout, json_body, safe_url, timeout_seconds
+from .diagnose import diagnose
+from .errors import ServerUnreachableError, TokenEndpointError, TokenKitError, json_body, safe_url
+from .exchange import unreachable
 from .secrets import first_from_env, from_env, get_logger, looks_secret, mask, redact
 from .tokens import Clock, Token
 
@@ -122,12 +123,11 @@ def send_or_explain(session: requests.Session, method: str, url: str, **kwargs: 
     """
     try:
         return session.request(method, url, **kwargs)
-    except requests.Timeout as exc:
-        raise ServerUnreachableError(url, exc, timed_out=True, timeout=timeout_seconds(kwargs.get("timeout"))) from None
-    except requests.ConnectionError as exc:
-        if isinstance(exc, ServerUnreachableError):
+    except requests.RequestException as exc:
+        mapped = unreachable(exc, url, kwargs.get("timeout"))
+        if mapped is None or mapped is exc:
             raise
-        raise ServerUnreachableError(url, exc, timed_out=is_timeout(exc), timeout=timeout_seconds(kwargs.get("timeout"))) from None
+        raise mapped from None
 
 
 def exchange(
@@ -219,12 +219,10 @@ def _read_whole(
     except TokenKitError:  # ours, raised above (also OSErrors, as every requests exception)
         response.close()
         raise
-    except (urllib3.exceptions.TimeoutError, socket.timeout) as exc:
-        response.close()
-        raise ServerUnreachableError(url, exc, timed_out=True, timeout=total) from None
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         response.close()
-        raise ServerUnreachableError(url, exc) from None
+        mapped = unreachable(exc, url, total)
+        raise (mapped or ServerUnreachableError(url, exc)) from None
     except BaseException:
         response.close()
         raise
@@ -363,7 +361,7 @@ class ClientCredentials:
         url = revocation_url or self._sibling_url("revoke")
         response = self._post(url, params, what="revocation endpoint")
         if response.status_code >= 400:
-            raise TokenEndpointError(response=response)
+            raise TokenEndpointError(response=response, diagnosis=diagnose(response))
 
     def introspect(self, token: Token | str, *, introspection_url: str | None = None) -> dict[str, Any]:
         """Ask the server what it knows of a token (RFC 7662): ``{"active": bool, …}``."""
@@ -371,7 +369,7 @@ class ClientCredentials:
         url = introspection_url or self._sibling_url("introspect")
         response = self._post(url, {"token": raw}, what="introspection endpoint")
         if response.status_code >= 400:
-            raise TokenEndpointError(response=response)
+            raise TokenEndpointError(response=response, diagnosis=diagnose(response))
         data = json_body(response)
         if not isinstance(data.get("active"), bool):
             raise TokenEndpointError(
@@ -434,6 +432,7 @@ class ClientCredentials:
             "redirects from the token endpoint: the request carries the client secret and tokens, and a "
             "307/308 would send them along. If that is the right endpoint, use its URL as token_url.",
             response=response,
+            diagnosis=diagnose(response),
             error="redirect",
             error_description=f"redirect {where}",
         )
@@ -442,7 +441,7 @@ class ClientCredentials:
         response = self._post(self.token_url, params)
         now = self.clock()  # as close as possible to the answer, for expires_in
         if response.status_code >= 400:
-            raise TokenEndpointError(response=response)
+            raise TokenEndpointError(response=response, diagnosis=diagnose(response))
         try:
             data = response.json()
         except (ValueError, RecursionError):

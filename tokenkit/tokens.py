@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import TokenDecodeError, TokenEndpointError
+from .jwtparts import claims_or_empty
 from .secrets import mask
 
-__all__ = ["Token", "TokenState", "REFRESH_THRESHOLD", "Clock", "numeric_date"]
+__all__ = ["Token", "TokenState", "REFRESH_THRESHOLD", "Clock", "numeric_date", "token_state"]
 
 Clock = Callable[[], float]
 
@@ -69,6 +70,19 @@ class TokenState(str, enum.Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+def token_state(seconds_left: float | None, threshold: float = REFRESH_THRESHOLD) -> TokenState:
+    """FRESH, STALE or EXPIRED for a token with ``seconds_left`` (``None``: no known expiry).
+
+    The one place the rule lives: :meth:`Token.state` and
+    :attr:`~tokenkit.DecodedToken.state` both ask it.
+    """
+    if seconds_left is None or seconds_left > threshold:
+        return TokenState.FRESH
+    if seconds_left > 0:
+        return TokenState.STALE
+    return TokenState.EXPIRED
 
 
 def _split_scopes(scope: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -211,12 +225,7 @@ class Token:
 
     def state(self, threshold: float = REFRESH_THRESHOLD, *, now: float | None = None) -> TokenState:
         """FRESH, STALE (within ``threshold`` of expiry) or EXPIRED."""
-        left = self.seconds_left(now)
-        if left is None or left > threshold:
-            return TokenState.FRESH
-        if left > 0:
-            return TokenState.STALE
-        return TokenState.EXPIRED
+        return token_state(self.seconds_left(now), threshold)
 
     # -- use ---------------------------------------------------------------------------
     @property
@@ -296,14 +305,7 @@ def _expiry(expires_in: Any, now: float) -> float:
 
 def _jwt_claims(raw: str) -> dict[str, Any]:
     """Claims of a JWT without verification, or ``{}`` when ``raw`` is not a JWT."""
-    from .decode import TokenDecodeError, decode
-
-    if raw.count(".") != 2:
-        return {}
-    try:
-        return dict(decode(raw).claims)
-    except TokenDecodeError:
-        return {}
+    return claims_or_empty(raw)
 
 
 def _jwt_claim(raw: str, name: str) -> float | None:

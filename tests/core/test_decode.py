@@ -105,14 +105,14 @@ def test_verify_with_issuer_discovery(issued, mock_api):
 
 
 def test_one_jwk_client_per_url(issued, mock_api):
-    import sys
+    from tokenkit import Verifier
 
-    module = sys.modules["tokenkit.decode"]  # the package attribute `decode` is the function
+    verifier = Verifier()
     url = f"{mock_api.url}/.well-known/jwks.json"
-    verify(issued, jwks_url=url, audience=API_AUDIENCE)
-    client = module._jwk_clients[url]
-    verify(issued, jwks_url=url, audience=API_AUDIENCE)
-    assert module._jwk_client(url) is client
+    verifier.verify(issued, jwks_url=url, audience=API_AUDIENCE)
+    client = verifier.jwk_client(url)
+    verifier.verify(issued, jwks_url=url, audience=API_AUDIENCE)
+    assert verifier.jwk_client(url) is client
 
 
 def test_wrong_audience(issued, mock_api):

@@ -16,7 +16,8 @@ from typing import Any
 
 import ipywidgets as w
 
-from ..decode import DecodedToken, decode, verify as verify_token
+from ..decode import DecodedToken, decode
+from ..verify import verify as verify_token
 from ..errors import TokenDecodeError, TokenKitError
 from ..tokens import Token, TokenState
 from ._base import BaseView, esc, html_view as _html, one_line, set_if_changed, shows_errors, table
