@@ -168,5 +168,109 @@ EXERCISES = {
         check=check_token_from_dotenv,
         context=("api",),
         wrong_answers=(_lesson_credentials, _returns_the_string, _reads_os_environ, _prints_the_token, _the_token_itself),
+        objective="keep local credentials in a `.env` file",
     ),
 }
+
+
+# -- quick checks (checks.quiz) --------------------------------------------------------------
+
+from .quiz import predict, quiz  # noqa: E402 - the questions follow the exercise they sit beside
+
+predict(
+    "08_getenv",
+    'import os\n'
+    'token = os.getenv("API_TOKEN")   # nobody set API_TOKEN\n'
+    'print(f"Authorization: Bearer {token}")',
+    options={
+        "a": "It raises KeyError: API_TOKEN.",
+        "b": "Authorization: Bearer ",
+        "c": "Authorization: Bearer None",
+        "d": "It raises TypeError: an f-string cannot hold None.",
+    },
+    answer="c",
+    explain={
+        "a": "os.environ[name] raises KeyError; os.getenv(name) and os.environ.get(name) return None instead, silently.",
+        "b": "A missing variable is None, not an empty string, and an f-string writes None as the four letters None.",
+        "c": "getenv returns None and the f-string spells it out: the API receives the token 'None' and answers 401, far from the real mistake. Fail early: tokenkit.from_env, or an explicit check.",
+        "d": "f-strings format any value, None included; that is exactly why the mistake travels so far before anything fails.",
+    },
+    objective="read credentials from environment variables",
+)
+
+predict(
+    "08_env_wins",
+    "# the environment has TOKENKIT_CLIENT_ID=notes-app (exported for this run)\n"
+    "# the .env file says    TOKENKIT_CLIENT_ID=analytics-reader\n"
+    "source = tokenkit.ClientCredentials.from_env(dotenv_path=ENV_FILE)\n"
+    "print(source.client_id)",
+    options={
+        "a": "analytics-reader: the file is the configuration, so it wins.",
+        "b": "notes-app: a value in the environment is never shadowed by the file.",
+        "c": "It raises an error: the same name in two places is ambiguous.",
+    },
+    answer="b",
+    explain={
+        "a": "The file only fills in what the environment lacks (python-dotenv's override=False rule), so a stale .env cannot shadow a value CI or you exported.",
+        "b": "The environment wins: a value exported for one run, or injected by CI, is never shadowed by a file on disk.",
+        "c": "Nothing is ambiguous: the rule is environment first, then the file. That is why a value 'that will not change' when you edit .env is usually set in the environment too.",
+    },
+    objective="know which value wins when both exist",
+)
+
+quiz(
+    "08_masked",
+    "token is a tokenkit.Token and source a tokenkit.ClientCredentials. Which line prints a secret whole?",
+    options={
+        "a": "print(token)",
+        "b": "print(source)",
+        "c": 'print({"Authorization": token.authorization})',
+        "d": "print(tokenkit.mask(token.access_token))",
+    },
+    answer="c",
+    explain={
+        "a": "A Token masks itself in its repr and str: the first and last four characters and the length.",
+        "b": "ClientCredentials masks its client secret when printed.",
+        "c": "token.authorization is your own string, 'Bearer <the whole token>': tokenkit cannot mask what you take out and print. Mask the header values you show.",
+        "d": "mask() is the safe way to show a token: enough to compare two, useless to anyone reading your screen.",
+    },
+    objective="show secrets only masked",
+)
+
+quiz(
+    "08_never_commit",
+    "Which of these is safe to commit to your repository?",
+    options={
+        "a": ".env with the staging server's credentials: staging is not production.",
+        "b": ".env.example, listing the variable names with no values.",
+        "c": "A notebook whose saved output shows print(headers) from a debugging session.",
+        "d": "A curl -v transcript attached to explain a bug.",
+    },
+    answer="b",
+    explain={
+        "a": "Staging credentials are still credentials, and git history keeps them after you delete the file. .env stays ignored.",
+        "b": "Names without values tell a newcomer what to set and give nothing away. That is what .env.example is for.",
+        "c": "A notebook's outputs are saved inside the .ipynb: that print(headers) put a whole token in the file. Clear outputs (or nbstripout) before committing.",
+        "d": "curl -v prints every request header, Authorization included. Transcripts, logs and HAR files carry tokens.",
+    },
+    objective="know what must never be committed",
+)
+
+quiz(
+    "08_leaked",
+    "A client secret was pushed to a public repository an hour ago. What comes first?",
+    options={
+        "a": "Rewrite the git history (git filter-repo) so the secret disappears.",
+        "b": "Make the repository private.",
+        "c": "Revoke it at the provider and issue a new one (secret rotation), then update the CI secret store; clean the history afterwards.",
+        "d": "Nothing: the tokens it produced expire within the hour anyway.",
+    },
+    answer="c",
+    explain={
+        "a": "By the time you notice, clones, forks and caches have a copy: rewriting history comes second, after the secret no longer works.",
+        "b": "Anyone who already fetched it keeps it. Only the provider can make the secret worthless.",
+        "c": "A leaked long-lived secret must stop working first: revoke it and rotate to a new one. That is also why short-lived tokens travel and the long-lived secret stays in one place.",
+        "d": "The tokens expire, but the secret mints new ones for as long as it is valid, which may be months.",
+    },
+    objective="prefer short-lived tokens to long-lived keys",
+)
