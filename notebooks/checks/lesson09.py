@@ -255,5 +255,90 @@ EXERCISES = {
         check=check_fetch_report,
         context=("api",),
         wrong_answers=(_no_raise_for_auth, _no_refresh, _no_backoff, _sums_sessions),
+        objective="complete `fetch_report`",
     ),
 }
+
+
+# -- quick checks (checks.quiz) --------------------------------------------------------------
+
+from .quiz import predict, quiz  # noqa: E402 - the questions follow the exercise they sit beside
+
+quiz(
+    "09_layers",
+    "http = tokenkit.session(tokenkit.RefreshingAuth(source), retries=3). Which layer deals with a 429?",
+    options={
+        "a": "RefreshingAuth: it gets a new token, since the old one is used up.",
+        "b": "The session's urllib3 Retry: it waits Retry-After and sends the same GET again.",
+        "c": "ClientCredentials: the token endpoint hands out a token with a fresh budget.",
+        "d": "None: a 429 always reaches your code as an exception.",
+    },
+    answer="b",
+    explain={
+        "a": "RefreshingAuth renews on expiry and on a 401. A 429 is about pace, not the token: a new token would not help (and real APIs count per client).",
+        "b": "Each layer has one job: the source gets tokens, RefreshingAuth keeps one valid, the session's Retry waits out 429/503 for idempotent methods.",
+        "c": "The token source is asked only when RefreshingAuth needs a token; it knows nothing of rate limits.",
+        "d": "The session returns the last 429 when its retries run out; raise_for_auth then turns it into RateLimitedError. Usually the retry succeeds first.",
+    },
+    objective="build a client from",
+)
+
+quiz(
+    "09_post_retry",
+    "The session retries a GET /data that got 429, but not the POST /notes. Why?",
+    options={
+        "a": "POST requests are never rate limited.",
+        "b": "A POST is not idempotent: if the first one was in fact processed, sending it again could create a second note.",
+        "c": "urllib3 cannot resend a request with a JSON body.",
+        "d": "It is an oversight: retry every method the same way.",
+    },
+    answer="b",
+    explain={
+        "a": "A POST counts against the limit like any request and can get a 429.",
+        "b": "GET, PUT and DELETE can be repeated with the same effect; a POST may not be. The decision to resend one stays with you (RFC 9110 §9.2.2).",
+        "c": "It can resend any body it was given; it chooses not to, by default, for methods that are not idempotent.",
+        "d": "Retrying a POST blindly is how duplicate orders and double notes happen; allowed_methods leaves it out on purpose.",
+    },
+    objective="write the summary with `POST /notes`",
+)
+
+predict(
+    "09_expiry",
+    "# RefreshingAuth with the default clock (real time); the session made one call already\n"
+    "api.clock.advance(3700)   # the mock's time jumps past the token's exp; ours does not\n"
+    'response = http.get(f"{API_URL}/data")\n'
+    "print(response.status_code, [r.status_code for r in response.history])",
+    options={
+        "a": "401 []",
+        "b": "200 []",
+        "c": "200 [401]",
+        "d": "401 [401]",
+    },
+    answer="c",
+    explain={
+        "a": "RefreshingAuth treats a 401 as 'renew': it gets a new token and resends once, so the caller does not see the 401.",
+        "b": "By our clock the token still has time, so it is sent as is and refused first; the refused answer stays in history.",
+        "c": "The server, judging by its clock, refuses the token; RefreshingAuth renews, resends once, and the first answer is kept in response.history.",
+        "d": "The renewed token is fresh by the server's clock too, so the resend succeeds; and it resends only once, never in a loop.",
+    },
+    objective="survive an expired token and a 429",
+)
+
+quiz(
+    "09_exit_status",
+    "A scheduler runs the script every Monday. One week it exits with status 3. What does the script tell the scheduler?",
+    options={
+        "a": "Fix the configuration: the secret or a scope is wrong.",
+        "b": "Try again later: the API was rate limiting or not reachable, and nothing in the configuration is known to be wrong.",
+        "c": "The report was saved, with three warnings.",
+        "d": "Nothing: exit statuses other than 0 all mean the same.",
+    },
+    answer="b",
+    explain={
+        "a": "That is exit status 2: a wrong secret, a missing variable or scope will fail again however often it is retried.",
+        "b": "Status 3 is for what time can fix (a 429 that outlasted the retries, a network failure): a scheduler may retry later.",
+        "c": "Success is 0; the script prints what it saved.",
+        "d": "The script uses two statuses on purpose, so a scheduler or CI can tell 'retry later' from 'a person must fix this'.",
+    },
+    objective="a complete script, run here as a real process",
+)
