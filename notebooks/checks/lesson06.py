@@ -180,5 +180,71 @@ EXERCISES = {
             lambda ns: _refreshes_but_returns_old,
             lambda ns: _string,
         ),
+        objective="judge a token before sending it",
     ),
 }
+
+
+# -- quick checks (checks.quiz) --------------------------------------------------------------
+
+from .quiz import predict, quiz  # noqa: E402 - the questions follow the exercise they sit beside
+
+quiz(
+    "06_leeway",
+    "A token's exp was 3 seconds ago, and the API still answered 200. What should your client conclude?",
+    options={
+        "a": "Tokens last a little longer than exp says: renew a few seconds after it.",
+        "b": "The server allows some leeway for clocks that disagree; it is the server's margin, so renew before exp, not after.",
+        "c": "The server's clock must be wrong: report it.",
+        "d": "exp is only a suggestion; the server decides at random.",
+    },
+    answer="b",
+    explain={
+        "a": "The leeway differs between servers (seconds to minutes) and may be zero: a client that counts on it fails on the next API.",
+        "b": "Leeway absorbs small clock skew between servers and clients (RFC 7519 §4.1.4 allows 'some small leeway'). A client renews ahead of exp, with a skew of its own.",
+        "c": "A few seconds of tolerance is deliberate, not a fault; it is there because clocks disagree a little.",
+        "d": "The server applies exp plus a fixed leeway, the same every time: the lesson showed the exact boundary.",
+    },
+    objective="watch a token expire",
+)
+
+predict(
+    "06_reuse",
+    "first = refresh(old_refresh_token)        # works: a new access token and a new refresh token\n"
+    "again = refresh(old_refresh_token)        # the same old refresh token, a second time\n"
+    "newest = refresh(first[\"refresh_token\"])  # the newest refresh token\n"
+    "print(again.status_code, newest.status_code)",
+    options={
+        "a": "200 200",
+        "b": "400 200",
+        "c": "400 400",
+        "d": "200 400",
+    },
+    answer="c",
+    explain={
+        "a": "With refresh-token rotation each refresh token works once: the second use of the old one is refused.",
+        "b": "The old token is refused, but the server does more: a reused refresh token looks like theft, so it revokes the whole family, newest included.",
+        "c": "Reuse detection (RFC 9700 §4.14.2): the second use is refused with invalid_grant and every token of the family is revoked, so the newest one fails too.",
+        "d": "The first use of a refresh token works; it is the second use of the same one that is refused.",
+    },
+    objective="why the old refresh token dies",
+)
+
+quiz(
+    "06_schedule_or_failure",
+    "RefreshingAuth renews 30 s before exp by its own clock. Which case does only the renewal on a 401 catch?",
+    options={
+        "a": "A token that expires normally while the script runs for hours.",
+        "b": "A token revoked by an administrator, or refused because the server's clock is ahead of ours.",
+        "c": "A 403 insufficient_scope.",
+        "d": "A 429 Too Many Requests.",
+    },
+    answer="b",
+    explain={
+        "a": "Normal expiry is what the schedule is for: it renews before the token is sent, and no request fails.",
+        "b": "No clock on the client can predict a revocation or the server's skew; only the server's 401 reveals them, so the auth renews once and resends (response.history keeps the 401).",
+        "c": "A 403 is never retried: a new token with the same scopes would be refused the same way.",
+        "d": "A 429 is about pace, not the token; it is the session's Retry (lesson 07) that waits it out.",
+    },
+    objective="let `RefreshingAuth` renew on a schedule and on failure",
+)
