@@ -1,4 +1,4 @@
-"""Lesson 00: a warm-up exercise, to try the answer / check / %load routine once."""
+"""Lesson 00: a warm-up exercise to try the answer / check / solution routine once, and quick checks."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 import requests
 
 from . import Exercise, Verdict, error_name, not_yet, right
+from .quiz import predict, quiz
 
 
 def check_warm_up(answer: Any, *, BASE_URL: str) -> Verdict:
@@ -44,6 +45,7 @@ EXERCISES = {
         solution="solutions/00_warm_up.py",
         check=check_warm_up,
         context=("BASE_URL",),
+        objective="learn the routine every lesson follows",
         wrong_answers=(
             lambda ns: requests.get(f"{ns['BASE_URL']}/public/weather", params={"city": "Porto"}, timeout=10),
             lambda ns: requests.get(f"{ns['BASE_URL']}/public/weather", timeout=10).json(),
@@ -52,3 +54,61 @@ EXERCISES = {
         ),
     ),
 }
+
+
+quiz(
+    "00_bad_line",
+    "The setup report has a line `BAD  notebook kernel …` followed by a `fix:` line with a command. What do you do?",
+    options={
+        "a": "Run the fix command in a terminal, restart the kernel, and run the check again.",
+        "b": "Ignore it and carry on: the lessons will work anyway.",
+        "c": "Reinstall Python from scratch.",
+        "d": "Run `pip install tokenkit` in a notebook cell.",
+    },
+    answer="a",
+    explain={
+        "a": "The fix line is the exact command for this machine. A kernel only sees a new package or kernel setting after a restart, so rerun the check to prove it worked.",
+        "b": "A BAD line is something that will fail later, usually at the worst moment (a widget that never appears, an import error in lesson 03). Fix it now, while it is one line.",
+        "c": "Far more than needed: the fix line names the one thing that is wrong. Most often the notebook kernel runs another Python than the one the packages went into.",
+        "d": "The distribution is called tokenkit-auth, and pip in a cell may install into another Python than the kernel's. Use the command the fix line prints.",
+    },
+    objective="check that this machine is ready",
+)
+
+predict(
+    "00_clock",
+    "import time\n\n"
+    "api.clock.advance(3600)\n"
+    "print(round(api.clock.now() - time.time()))",
+    options={
+        "a": "0: the clock only moves when a token is issued.",
+        "b": "3600: the mock's time is an hour ahead of this machine's.",
+        "c": "-3600: advancing moves time backwards.",
+        "d": "It fails: moving a clock needs administrator rights.",
+    },
+    answer="b",
+    explain={
+        "a": "advance() moves the mock's clock at once, whether or not any token exists. That is how a lesson makes a token expire in one line.",
+        "b": "Only the mock's clock moved: your computer's clock (time.time()) is untouched, so the two differ by the hour you added.",
+        "c": "advance(seconds) moves the mock's time forward by that many seconds; reset() puts it back to real time.",
+        "d": "Nothing on your machine changes: the mock keeps an offset of its own, added to the real time when it judges a token.",
+    },
+    objective="learn the routine every lesson follows",
+)
+
+quiz(
+    "00_core_path",
+    "You have one afternoon. Which way through the lessons makes sense?",
+    options={
+        "a": "The core path: 01, 02 and 03, then the lessons you need, skipping the \"Going further\" boxes for later.",
+        "b": "Start with 09, the capstone: it has everything.",
+        "c": "Only read the key points of each lesson.",
+    },
+    answer="a",
+    explain={
+        "a": "01–03 are what every later lesson builds on (a 401, a token, sending it). \"Going further\" boxes are optional on a first pass; nothing in the core needs them.",
+        "b": "09 assembles pieces from 02–08 and assumes you know them; without them it is a script to copy, not something you can fix when it breaks.",
+        "c": "Key points remind; they do not teach. The checks and exercises are where you find out what did not stick.",
+    },
+    objective="find your way",
+)
