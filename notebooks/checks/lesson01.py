@@ -8,33 +8,13 @@ from __future__ import annotations
 
 from .quiz import predict, quiz
 
-quiz(
-    "01_public_or_protected",
-    "You send the same GET, with no credentials, to two endpoints of one API. One answers "
-    "200 OK, the other 401 Unauthorized. What does that tell you?",
-    options={
-        "a": "The 401 endpoint is protected: it wants credentials. The 200 one is public.",
-        "b": "The server is broken for the second endpoint; try again later.",
-        "c": "You need a different Python library for the second endpoint.",
-        "d": "The second endpoint does not exist.",
-    },
-    answer="a",
-    explain={
-        "a": "A public endpoint answers anyone; a protected one answers 401 until the request carries credentials it accepts.",
-        "b": "A broken server answers 5xx. A 401 is a deliberate, well-formed refusal that says what it wants.",
-        "c": "Both requests left your machine and got an answer: the library did its job. The difference is a rule on the server.",
-        "d": "A missing endpoint answers 404 Not Found. A 401 means the endpoint is there and wants credentials.",
-    },
-    objective="tell a public endpoint from a protected one",
-)
-
 predict(
     "01_no_exception",
-    'r = requests.get(f"{BASE_URL}/data", timeout=10)   # no Authorization header\n'
-    'print(r.status_code, r.json()["error"])',
+    'protected = requests.get(f"{BASE_URL}/data", timeout=10)   # no Authorization header\n'
+    'print(protected.status_code, protected.reason, "|", protected.json()["error"])',
     options={
         "a": "It raises requests.HTTPError before printing anything.",
-        "b": "401 missing_token",
+        "b": "401 Unauthorized | missing_token",
         "c": "200 and the analytics rows, because the endpoint is on the same server as /public/weather.",
         "d": "401 invalid_token",
     },
@@ -44,6 +24,27 @@ predict(
         "b": "requests hands you the 401 without raising; its JSON body says what is wrong, in this API's words: no credentials at all.",
         "c": "Being on the same server gives nothing: /data has a rule that /public/weather does not, and a request with no credentials fails it.",
         "d": "invalid_token is for a token that was sent and is wrong (RFC 6750 §3.1). Nothing was sent here, so there is no token to be invalid.",
+    },
+    objective="tell a public endpoint from a protected one",
+)
+
+quiz(
+    "01_three_places",
+    "A request gets 401 Unauthorized with the header\n"
+    'WWW-Authenticate: Bearer realm="analytics", error="invalid_token", error_description="The access token expired"\n'
+    "What went wrong?",
+    options={
+        "a": "No token was sent at all.",
+        "b": "A token was sent, and it has expired: get a new one.",
+        "c": "The API wants the token in another form than Bearer.",
+        "d": "The realm is wrong: send realm=\"analytics\" back with the token.",
+    },
+    answer="b",
+    explain={
+        "a": "With no credentials at all the challenge carries no error parameter (RFC 6750 §3.1). error=\"invalid_token\" means a token arrived and was refused.",
+        "b": "The challenge names the cause: invalid_token (RFC 6750 §3.1), and the description says expired. Missing, expired or malformed: most 401s are one of those.",
+        "c": "The scheme in the challenge is Bearer, the one you used; and the description names the cause. Suspect the form only when a fresh, whole token sent as the docs say is refused.",
+        "d": "realm is a label for people; a client never sends it back.",
     },
     objective="in its three places",
 )
