@@ -13,6 +13,7 @@ import requests
 from tokenkit import ClientCredentials, Token
 
 from . import Exercise, Verdict, error_name, not_yet, right
+from .quiz import quiz
 
 READER = "analytics-reader"
 
@@ -130,6 +131,7 @@ EXERCISES = {
         solution="solutions/02_reader_token.py",
         check=check_reader_token,
         context=("BASE_URL",),
+        objective="ask the token endpoint for a token by hand",
         wrong_answers=(
             # the setup cell's client instead of analytics-reader
             lambda ns: _notes_app(ns, scope="data:read").fetch().access_token,
@@ -148,6 +150,7 @@ EXERCISES = {
         solution="solutions/02_narrow_token.py",
         check=check_narrow_token,
         context=("BASE_URL",),
+        objective="do the same with tokenkit.ClientCredentials",
         wrong_answers=(
             lambda ns: _notes_app(ns).fetch(),
             lambda ns: _notes_app(ns, scope="notes:read notes:write").fetch(),
@@ -157,3 +160,63 @@ EXERCISES = {
         ),
     ),
 }
+
+
+quiz(
+    "02_expires_in",
+    "A token answer arrives with \"expires_in\": 3600. Your script saves the whole answer to a file and "
+    "reads it again 50 minutes later. How long is that token still good for?",
+    options={
+        "a": "3600 seconds: that is what the answer says.",
+        "b": "About 600 seconds: expires_in counts from when the answer was sent, so 3000 of them are gone.",
+        "c": "Decode the token and read its exp claim; expires_in is only a rough guide.",
+        "d": "No way to tell: use the token until the API answers 401.",
+    },
+    answer="b",
+    explain={
+        "a": "expires_in is relative: seconds from when the answer was sent (RFC 6749 §5.1). Stored without the time it arrived, it means nothing.",
+        "b": "Turn expires_in into an instant the moment the answer arrives (received_at + expires_in) and store that; tokenkit's Token.expires_at does it.",
+        "c": "To a client the access token is opaque (RFC 9068 §6): the API may change its format, or issue opaque tokens with nothing to decode. expires_in is the contract; keep the instant it gives.",
+        "d": "You can tell, if you kept the instant. Waiting for the 401 costs a failed call each time; renew shortly before the instant instead (lesson 06).",
+    },
+    objective="read the token answer",
+)
+
+quiz(
+    "02_token_errors",
+    "POST /oauth/token answers 401 with {\"error\": \"invalid_client\"} and the header WWW-Authenticate: Basic. "
+    "What do you check first?",
+    options={
+        "a": "The client id and secret: a stray space or newline, another client's secret, an old secret after a secret rotation.",
+        "b": "The scope you asked for.",
+        "c": "Whether your access token has expired.",
+        "d": "Nothing: send the same request as JSON instead, the server wants another format.",
+    },
+    answer="a",
+    explain={
+        "a": "invalid_client means the server could not authenticate your client (RFC 6749 §5.2). The Basic challenge says it tried HTTP Basic with what you sent.",
+        "b": "A scope the client may not have is a 400 invalid_scope, and the server got far enough to read the scope. invalid_client fails earlier, at who you are.",
+        "c": "At the token endpoint you have no access token yet: you are asking for one. It is your client's id and secret that were refused.",
+        "d": "Changing the format hides the real problem. A format the server does not read is invalid_request; invalid_client is about the credentials themselves.",
+    },
+    objective="read the token endpoint's refusals",
+)
+
+quiz(
+    "02_which_flow",
+    "You are writing a mobile app where each user signs in to see their own data in the API. How does it get tokens?",
+    options={
+        "a": "Client credentials, with the client secret built into the app.",
+        "b": "Authorization code with PKCE, with the sign-in page opened in the system browser.",
+        "c": "Authorization code with PKCE, with the sign-in page shown in a web view embedded in the app.",
+        "d": "The password grant: the app asks for the user's password and sends it to the token endpoint.",
+    },
+    answer="b",
+    explain={
+        "a": "Anyone can unpack the app and read the secret, and the token would stand for the app, not for the user. A mobile app is a public client.",
+        "b": "The token must stand for a user, who signs in where the app cannot see the password: the system browser (RFC 8252 §8.12). PKCE stands in for the secret the app cannot keep (RFC 7636).",
+        "c": "An embedded web view lets the app read what the user types, password included, and hides the address bar. RFC 8252 §8.12 says native apps MUST NOT use one for sign-in.",
+        "d": "The password grant gives the app the user's password; the OAuth security best practice (RFC 9700 §2.4) says it MUST NOT be used.",
+    },
+    objective="tell when you need a different flow",
+)
