@@ -15,6 +15,7 @@ import requests
 from tokenkit import BearerAuth, ClientCredentials
 
 from . import Exercise, Verdict, error_name, not_yet, raised, right
+from .quiz import quiz
 
 REPORT_TITLE = "Weekly report"
 REPORT_TAGS = ("work", "reports")
@@ -168,6 +169,7 @@ EXERCISES = {
         solution="solutions/03_create_note.py",
         check=check_create_note,
         context=("BASE_URL", "TOKEN_URL", "CLIENT_ID", "CLIENT_SECRET"),
+        objective="send a token on GET, POST, PUT, PATCH and DELETE",
         wrong_answers=(
             lambda ns: _post_note(ns, {"title": REPORT_TITLE, "tags": list(REPORT_TAGS)}),
             lambda ns: _post_note(ns, {"title": REPORT_TITLE, "tags": list(REPORT_TAGS)}).json(),
@@ -184,6 +186,7 @@ EXERCISES = {
         solution="solutions/03_retitle.py",
         check=check_retitle,
         context=("BASE_URL", "TOKEN_URL", "CLIENT_ID", "CLIENT_SECRET"),
+        objective="tell PUT (replace the whole resource) from PATCH",
         wrong_answers=(
             # PUT with only the title: body and tags are wiped
             lambda ns: _retitle_with(ns, "PUT", lambda note, title: {"title": title}),
@@ -202,3 +205,81 @@ EXERCISES = {
         ),
     ),
 }
+
+
+quiz(
+    "03_status",
+    "POST /notes with your token answers 422 Unprocessable Content. What is wrong?",
+    options={
+        "a": "The token: it has expired.",
+        "b": "The data you sent: a required field is missing, or it went as a form (data=) where the API wants JSON (json=).",
+        "c": "The note does not exist yet.",
+        "d": "Nothing: 422 is a kind of success, like 201.",
+    },
+    answer="b",
+    explain={
+        "a": "An expired token is a 401: the server would not have looked at your data at all. A 422 means it accepted who you are and read the request.",
+        "b": "422: the server understood the request but the content is not valid (RFC 9110 §15.5.21). The error body names the field and why.",
+        "c": "A POST creates the note; a missing resource is a 404, and only for a URL that names one.",
+        "d": "Every 4xx is a refusal. Success is 2xx: 201 Created (with a Location), 200 OK, 204 No Content.",
+    },
+    objective="read `201 Created` with its `Location`",
+)
+
+quiz(
+    "03_session_retries",
+    "tokenkit.session() retries a GET that got 503 Service Unavailable, but not a POST. Why?",
+    options={
+        "a": "POST is not idempotent: if the first POST was processed and only its answer was lost, a retry could create the note twice.",
+        "b": "A POST never gets a 503.",
+        "c": "requests cannot send the same body twice.",
+        "d": "POST requests are not authenticated, so there is no token to resend.",
+    },
+    answer="a",
+    explain={
+        "a": "Idempotent means that sending it twice has the same effect as once: GET, PUT and DELETE are, POST and PATCH are not (RFC 9110 §9.2.2). Only idempotent requests are retried without asking you.",
+        "b": "Any request can meet an overloaded server. The question is whether repeating it is safe.",
+        "c": "It can (a prepared request can be sent again); whether it should is the point.",
+        "d": "A POST carries the same Authorization header as a GET; the session's auth puts it on every request.",
+    },
+    objective="reuse one `requests.Session`",
+)
+
+quiz(
+    "03_401_order",
+    "A script that worked yesterday now gets 401 Unauthorized from GET /data. In what order do you check?",
+    options={
+        "a": "First the form: switch from Bearer to X-API-Key, then to a raw Authorization header, until one works.",
+        "b": "First the token: was one sent at all (an empty variable?), has it expired, is it whole and bare? "
+             "Read error_description. Only if a fresh, whole token is refused, check the form the docs ask for.",
+        "c": "First the scopes: ask for every scope the client may have.",
+        "d": "Retry a few times: a 401 is often temporary.",
+    },
+    answer="b",
+    explain={
+        "a": "Most 401s are about the token, not its form: missing, expired or malformed. Trying forms at random also sends your token to places it does not belong.",
+        "b": "Missing, expired, malformed: that order finds most 401s, and the challenge's error=\"invalid_token\" and error_description usually name which. The form is the last suspect.",
+        "c": "A missing scope is a 403, not a 401. And asking for every scope makes a leaked token worth more.",
+        "d": "A 401 is an answer about your credentials; the same request gets the same answer. Something changed: usually the token expired.",
+    },
+    objective="send a token as",
+)
+
+quiz(
+    "03_which_form",
+    "The API's docs say: \"Authenticate with the header X-API-Key: <your key>\". Which auth do you pass to requests?",
+    options={
+        "a": "BearerAuth(key)",
+        "b": "ApiKeyAuth(key)",
+        "c": "HeaderAuth(key, scheme=None), which sends Authorization: <key>",
+        "d": "ApiKeyAuth(key, query=\"api_key\")",
+    },
+    answer="b",
+    explain={
+        "a": "BearerAuth sends Authorization: Bearer <key>. This API reads X-API-Key and would answer 401, with a description that says where it looks.",
+        "b": "ApiKeyAuth(key) sends X-API-Key: <key>, exactly what the docs ask for.",
+        "c": "That is the raw Authorization form, for APIs that want the token with no scheme. This one looks in another header.",
+        "d": "A key in the URL ends up in server logs, proxies and browser history. Use a query parameter only if an API accepts nothing else; this one names a header.",
+    },
+    objective="read the 401 that says which one",
+)
