@@ -11,6 +11,7 @@ from typing import Any
 import requests
 
 from . import Exercise, Verdict, not_yet, raised, right
+from .quiz import predict, quiz
 
 _FIELDS = ("kid", "scopes", "seconds_left")
 
@@ -137,7 +138,8 @@ def check_token_facts(answer: Any, api: Any = None) -> Verdict:
     return right(
         "kid comes from the header, the scopes from the scope claim, and the seconds left are exp − now "
         "(negative once expired). All of it unverified: good for reading and debugging, never for "
-        "deciding who gets access."
+        "deciding who gets access. And not how your client plans renewal: that is expires_in from the "
+        "token answer, because to a client the token is opaque (RFC 9068 §6)."
     )
 
 
@@ -175,6 +177,7 @@ EXERCISES = {
     "token_facts": Exercise(
         solution="solutions/04_token_facts.py",
         check=check_token_facts,
+        objective="take a JWT apart by hand",
         context=("api",),
         wrong_answers=(
             lambda ns: _kid_from_claims,
@@ -186,3 +189,98 @@ EXERCISES = {
         ),
     ),
 }
+
+
+quiz(
+    "04_opaque",
+    "An API's token endpoint gives you the access token 3f9ac27d0e5b41c8a9d2e6f70b18c4a5 (32 hex characters). "
+    "How do you find out when it expires and what it may do?",
+    options={
+        "a": "Decode the hex string into bytes and read the JSON inside.",
+        "b": "Split it on the dots and base64url-decode the parts, as with a JWT.",
+        "c": "From the token answer (expires_in, scope); only the issuer can say more, for example by introspection.",
+        "d": "It is broken: every access token is a JWT.",
+    },
+    answer="c",
+    explain={
+        "a": "Hex decodes to 16 random bytes, not JSON. An opaque token is a reference to a record on the server: there is nothing inside to read.",
+        "b": "There are no dots: this is not a JWT. Only a JWT (eyJ…, two dots) has parts to decode.",
+        "c": "An opaque token carries nothing readable. The token answer says how long it lasts and what it may do; the issuer can say more (RFC 7662 introspection, an API's concern more than a client's).",
+        "d": "RFC 6749 leaves the format to the server; many issue opaque tokens, and even a JWT should be opaque to the client (RFC 9068 §6).",
+    },
+    objective="tell a JWT from an opaque token",
+)
+
+quiz(
+    "04_client_expiry",
+    "Your client needs to know when to fetch a new token. Where should it get the expiry from?",
+    options={
+        "a": "Decode the access token and read its exp claim: it is right there.",
+        "b": "expires_in in the token answer, turned into an instant when the answer arrived.",
+        "c": "Nowhere: fetch a new token for every request.",
+    },
+    answer="b",
+    explain={
+        "a": "It works today and breaks the day the issuer changes the token format or switches to opaque tokens: a client must not inspect the access token (RFC 9068 §6). Decoding is for debugging.",
+        "b": "expires_in is the contract between the token endpoint and the client (RFC 6749 §5.1); tokenkit's Token.expires_at keeps it as an instant.",
+        "c": "That multiplies calls to the token endpoint, which is often rate-limited harder than the API. Reuse the token until shortly before it expires.",
+    },
+    objective="tell a JWT from an opaque token",
+)
+
+predict(
+    "04_decode_is_not_verify",
+    'forged = header_b64 + "." + payload_with_admin_scope + "." + signature_b64   # claims edited, old signature\n'
+    'print(jwt.decode(forged, options={"verify_signature": False})["scope"])',
+    options={
+        "a": "It raises jwt.InvalidSignatureError: the signature no longer matches.",
+        "b": "It prints the edited scope, admin included.",
+        "c": "It prints the original scope: PyJWT ignores the edit.",
+    },
+    answer="b",
+    explain={
+        "a": "With verify_signature False nothing is checked, not the signature, not exp, not aud. That is why it is for looking only.",
+        "b": "Unverified decoding believes whatever the payload says. The API, which verifies, refuses the same token.",
+        "c": "The payload is what you edited; decoding reads it as it is now. The signature is the only thing that still belongs to the original, and nobody checked it.",
+    },
+    objective="decode with PyJWT without verifying",
+)
+
+quiz(
+    "04_checklist",
+    "An API receives a JWT access token. Which list is what it must check before trusting the claims?",
+    options={
+        "a": "That it decodes, and that exp is in the future.",
+        "b": "The signature with the issuer's key (by kid, from its JWKS), an algorithm from its own list, typ at+jwt, iss, aud, then exp and nbf with a few seconds of leeway.",
+        "c": "The signature, with the algorithm named in the token's alg header.",
+        "d": "Nothing: the token came over HTTPS, so it is genuine.",
+    },
+    answer="b",
+    explain={
+        "a": "Anyone can write a JWT that decodes and has a future exp; without the signature, nothing in it is evidence.",
+        "b": "That is RFC 9068 §4 and RFC 8725 §3: a genuine token from the right issuer may still be for another API (aud) or another kind of JWT, such as an ID token (typ, RFC 8725 §3.11).",
+        "c": "Taking the algorithm from the token lets an attacker choose it (alg none, or HS256 keyed with the public key). And a genuine signature says nothing about aud, typ or exp.",
+        "d": "HTTPS protects the token on the wire; it says nothing about who made it or whom it is for.",
+    },
+    objective="say what verifying a token checks",
+)
+
+quiz(
+    "04_refusal",
+    "tokenkit.verify(token, issuer=ISSUER, audience=\"https://analytics.tokenkit.test\") raises WrongAudienceError "
+    "for a token the same issuer signed a minute ago. What does that mean?",
+    options={
+        "a": "The token was altered after it was signed.",
+        "b": "The token is genuine but was issued for another API; ask for a token for this audience.",
+        "c": "The token has expired.",
+        "d": "The issuer's keys were rotated, so the signature no longer checks.",
+    },
+    answer="b",
+    explain={
+        "a": "An altered token fails its signature first: BadSignatureError.",
+        "b": "The signature is fine; the aud claim names another API, and an API must refuse a token meant for someone else (RFC 7519 §4.1.3).",
+        "c": "Expiry is TokenExpiredError, and a minute-old token is far from its exp.",
+        "d": "After signing-key rotation the JWKS still lists the old key for a while; a kid it no longer has is UnknownKeyError, not an audience error.",
+    },
+    objective="recognise its refusals",
+)

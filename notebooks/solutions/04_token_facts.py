@@ -3,7 +3,11 @@ import json
 
 
 def token_facts(token: str, now: float) -> dict:
-    """kid, scopes and seconds left of a JWT, read without verification."""
+    """kid, scopes and seconds left of a JWT, read without verification: a debugging aid.
+
+    A client plans renewal with expires_in from the token answer, not exp: to a client the
+    access token is opaque (RFC 9068 §6).
+    """
 
     def segment(part: str) -> dict:
         # base64url without padding (RFC 7515 §2): put the '=' back before decoding
