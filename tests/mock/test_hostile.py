@@ -120,7 +120,7 @@ def test_non_ascii_basic_is_invalid_client(mock_api: MockAPI, path: str, value: 
 def asgi() -> Iterator[tuple[TestClient, Any]]:
     app = create_app(Settings(issuer="http://mock.test"))
     with TestClient(app, base_url="http://mock.test") as client:
-        yield client, app.state.mock
+        yield client, app.state.mock.tenant
 
 
 ODD_CLAIMS = {
@@ -152,8 +152,8 @@ def test_signed_tokens_with_odd_claim_types_are_401(asgi, odd: dict[str, Any]) -
         "iss": "http://mock.test", "sub": "notes-app", "aud": "https://analytics.tokenkit.test", "iat": now, "nbf": now,
         "exp": now + 600, "jti": "odd", "scope": "data:read notes:read", "client_id": "notes-app", **odd,
     }
-    key = state.authority.key
-    token = jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
+    key = state.keys.current
+    token = jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid, "typ": "at+jwt"})
     for path in ("/me", "/data", "/notes"):
         response = client.get(path, headers=bearer(token))
         assert response.status_code == 401, (path, response.text)

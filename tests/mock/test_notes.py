@@ -1,12 +1,14 @@
-"""Notes CRUD: validated JSON, 201 + Location, clear 404/422, per-client ownership, concurrency."""
+"""Notes CRUD: validated JSON, 201 + Location, clear 404/422, per-client ownership, a cap, concurrency."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
 
 from tokenkit.mock import MockAPI
+from tokenkit.mock.store import MAX_NOTES_PER_OWNER, NoteStore, NotesFull
 
 from .conftest import bearer, get_token
 
@@ -72,24 +74,62 @@ def test_notes_are_private_to_each_client(fresh_mock: MockAPI) -> None:
     assert requests.get(f"{fresh_mock.url}/notes", headers=bearer(theirs), timeout=5).json()["count"] == 0
 
 
-def test_50_threads_x_100_posts_lose_nothing() -> None:
-    with MockAPI(rate_limits=False) as api:
-        token = get_token(api)["access_token"]
+def test_50_threads_x_100_creates_lose_nothing_in_the_store() -> None:
+    """The store's lock, under real threads: every note kept once, with its own id.
 
-        def post_many(worker: int) -> list[int]:
-            statuses = []
-            with requests.Session() as session:
-                session.headers.update(bearer(token))
-                for index in range(100):
-                    response = session.post(f"{api.url}/notes", json={"title": f"{worker}-{index}"}, timeout=30)
-                    statuses.append(response.status_code)
-            return statuses
+    Done in-process: the HTTP round trips of 5,000 POSTs tested uvicorn more than the
+    store (the load itself is in benchmarks/mock_throughput.py).
+    """
+    store = NoteStore(max_per_owner=10_000)
 
-        with ThreadPoolExecutor(max_workers=50) as pool:
-            statuses = [status for result in pool.map(post_many, range(50)) for status in result]
-        assert statuses.count(201) == 5000, {s: statuses.count(s) for s in set(statuses)}
-        listed = requests.get(f"{api.url}/notes", headers=bearer(token), timeout=30).json()
-        assert listed["count"] == 5000
-        titles = {note["title"] for note in listed["notes"]}
-        assert titles == {f"{w}-{i}" for w in range(50) for i in range(100)}
-        assert len({note["id"] for note in listed["notes"]}) == 5000
+    def create_many(worker: int) -> list[int]:
+        return [store.create("notes-app", f"{worker}-{index}", "", [], now=0.0).id for index in range(100)]
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        ids = [note_id for result in pool.map(create_many, range(50)) for note_id in result]
+    assert len(ids) == 5000 and set(ids) == set(range(1, 5001))
+    notes = store.list("notes-app")
+    assert store.count("notes-app") == len(notes) == 5000
+    assert {note.title for note in notes} == {f"{w}-{i}" for w in range(50) for i in range(100)}
+
+
+def test_concurrent_posts_over_http_all_land(fresh_mock: MockAPI) -> None:
+    token = get_token(fresh_mock)["access_token"]
+
+    def post_some(worker: int) -> list[int]:
+        with requests.Session() as session:
+            session.headers.update(bearer(token))
+            return [session.post(f"{fresh_mock.url}/notes", json={"title": f"{worker}-{i}"}, timeout=10).status_code for i in range(10)]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = [status for result in pool.map(post_some, range(8)) for status in result]
+    assert statuses == [201] * 80
+    listed = requests.get(f"{fresh_mock.url}/notes", headers=bearer(token), timeout=10).json()
+    assert listed["count"] == 80 and len({note["id"] for note in listed["notes"]}) == 80
+
+
+def test_a_full_notebook_is_a_409_with_a_reason_and_deleting_makes_room(fresh_mock: MockAPI) -> None:
+    token = get_token(fresh_mock)["access_token"]
+    notes = fresh_mock.tenant.notes
+    assert notes.max_per_owner == MAX_NOTES_PER_OWNER == 1000
+    for index in range(MAX_NOTES_PER_OWNER):  # filled in-process; the HTTP path is the last one
+        notes.create("notes-app", f"n{index}", "", [], now=0.0)
+    full = requests.post(f"{fresh_mock.url}/notes", json={"title": "one more"}, headers=bearer(token), timeout=5)
+    assert full.status_code == 409, full.text
+    body = full.json()
+    assert body["error"] == "too_many_notes" and body["limit"] == 1000 and "1000 notes" in body["error_description"]
+    other = get_token(fresh_mock, "short-lived")["access_token"]
+    assert requests.post(f"{fresh_mock.url}/notes", json={"title": "t"}, headers=bearer(other), timeout=5).status_code == 201, "the cap is per client"
+    assert requests.delete(f"{fresh_mock.url}/notes/1", headers=bearer(token), timeout=5).status_code == 204
+    assert requests.post(f"{fresh_mock.url}/notes", json={"title": "fits"}, headers=bearer(token), timeout=5).status_code == 201
+
+
+def test_the_store_refuses_past_its_cap_and_counts_per_owner() -> None:
+    store = NoteStore(max_per_owner=2)
+    store.create("a", "1", "", [], 0.0)
+    store.create("a", "2", "", [], 0.0)
+    with pytest.raises(NotesFull) as full:
+        store.create("a", "3", "", [], 0.0)
+    assert full.value.limit == 2
+    assert store.create("b", "1", "", [], 0.0).id == 3
+    assert (store.count("a"), store.count("b"), store.count()) == (2, 1, 3)

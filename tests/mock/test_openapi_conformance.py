@@ -48,7 +48,7 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=CONFIG)
 
 @pytest.fixture(scope="module")
 def valid_token() -> str:
-    client = APP.state.mock.clients["notes-app"]
+    client = APP.state.mock.tenant.clients["notes-app"]
     with TestClient(APP) as http:
         answer = http.post("/oauth/token", data={"grant_type": "client_credentials"}, auth=(client.client_id, client.client_secret))
     assert answer.status_code == 200, answer.text

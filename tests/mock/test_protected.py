@@ -39,7 +39,9 @@ def test_public_endpoints_need_no_token(mock_api: MockAPI) -> None:
 def test_no_credentials_gives_a_bare_bearer_challenge(mock_api: MockAPI) -> None:
     response = get(mock_api, "/data")
     assert response.status_code == 401
-    assert challenge(response) == 'Bearer realm="tokenkit-mock"'  # RFC 6750 3.1: no error code
+    # RFC 6750 3.1: no error code; the reason is an extra auth-param (RFC 7235 2.1)
+    assert challenge(response) == 'Bearer realm="tokenkit-mock", error_reason="missing_credentials"'
+    assert response.json()["error_reason"] == "missing_credentials"
     assert "Authorization: Bearer" in response.json()["error_description"]
 
 
@@ -146,7 +148,7 @@ def test_insufficient_scope_is_403_with_the_scope_needed(mock_api: MockAPI) -> N
     response = requests.post(mock_api.url + "/notes", json={"title": "x"}, headers=bearer(token), timeout=5)
     assert response.status_code == 403
     assert challenge(response).startswith('Bearer realm="tokenkit-mock", error="insufficient_scope"')
-    assert challenge(response).endswith('scope="notes:write"')
+    assert challenge(response).endswith('scope="notes:write", error_reason="insufficient_scope"')
     body = response.json()
     assert body["scope"] == "notes:write" and "data:read" in body["error_description"]
 

@@ -99,7 +99,7 @@ def test_factory_reads_settings_from_environment(monkeypatch: pytest.MonkeyPatch
     settings = app.state.mock.settings
     assert settings == Settings(issuer="https://mock.classroom.test", seed="room-7", rate_limits=False, leeway=5)
     with MockAPI(seed="room-7") as api:
-        assert app.state.mock.clients["notes-app"].client_secret == api.clients["notes-app"].client_secret
+        assert app.state.mock.tenant.clients["notes-app"].client_secret == api.clients["notes-app"].client_secret
     monkeypatch.setenv("TOKENKIT_MOCK_RATE_LIMITS", "maybe")
     with pytest.raises(ValueError, match="TOKENKIT_MOCK_RATE_LIMITS"):
         create_app()

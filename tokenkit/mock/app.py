@@ -7,14 +7,13 @@ learner sees in a notebook is what a room sees on the shared server.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from starlette.routing import Match
 
 import swagger_ui_bundle
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -22,77 +21,32 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import oauth, resources
-from .authority import Authority
 from .bodylimit import BodyLimitMiddleware, BodyTooLarge
-from .clients import DemoClient, make_clients
-from .clock import Clock
 from .echo import shown
 from .errors import ApiError
+from .faults import FaultMiddleware, FaultPlan
+from .keys import SigningKey
 from .openapi import BAD_REQUEST, QUERY_ONLY, SECURITY_SCHEMES
-from .query import reject_unknown_query
-from .ratelimit import RateLimiter
 from .requestlog import RequestLog, RequestLogMiddleware
+from .routing import MockRoute
 from .settings import Settings
-from .store import NoteStore
+from .tenant import SWEEP_EVERY, TENANT_KEY, MockServer, Tenant, TenantMiddleware, tenant_of
+
+__all__ = ["SWEEP_EVERY", "MockServer", "Tenant", "create_app"]
 
 DESCRIPTION = """A teaching API and OAuth2 server. Get a token with **POST /oauth/token**
 (client credentials), then call the protected endpoints with `Authorization: Bearer <token>`.
 Public endpoints under `/public` need no token. Every refusal says what to check next."""
 
 
-@dataclass
-class MockState:
-    """Everything one server instance knows, reachable from handlers as ``app.state.mock``."""
-
-    settings: Settings
-    clients: dict[str, DemoClient]
-    clock: Clock
-    authority: Authority
-    notes: NoteStore = field(default_factory=NoteStore)
-    limiter: RateLimiter = field(default_factory=RateLimiter)
-    log: RequestLog = field(default_factory=lambda: RequestLog(200))
-
-    next_sweep: float = 0.0
-    """When (on the mock's clock) ``maybe_sweep`` next drops state that can no longer matter."""
-
-    @classmethod
-    def create(cls, settings: Settings) -> "MockState":
-        clients = make_clients(settings.seed)
-        clock = Clock()
-        return cls(settings, clients, clock, Authority(settings, clients, clock), log=RequestLog(settings.log_size))
-
-    def sweep(self) -> int:
-        """Drop ended rate-limit windows, expired revocations and expired refresh state.
-
-        Measured on the mock's clock, so moving the clock forward ages them as it ages
-        tokens. Returns how many entries were dropped.
-        """
-        now = self.clock.now()
-        self.next_sweep = now + SWEEP_EVERY
-        return self.limiter.forget_ended(now) + self.authority.forget_expired(now)
-
-    def maybe_sweep(self) -> None:
-        """Sweep if ``SWEEP_EVERY`` seconds of mock time passed since the last sweep.
-
-        Called by the endpoints that add state (/oauth/*), not by the protected ones, so
-        the hot path of an authenticated request never pays for it.
-        """
-        if self.clock.now() >= self.next_sweep:
-            self.sweep()
-
-    def sizes(self) -> dict[str, int]:
-        """How much this server remembers, for an instructor (and a test) to watch."""
-        return {
-            "rate_limit_windows": len(self.limiter),
-            "revoked_access_tokens": len(self.authority.revoked),
-            **self.authority.refresh_tokens.sizes(),
-            "notes": self.notes.count(),
-            "log_entries": len(self.log),
-        }
+def _log_target(scope: dict[str, Any]) -> tuple[RequestLog, Callable[[], float]]:
+    tenant: Tenant = scope[TENANT_KEY]
+    return tenant.log, tenant.clock.now
 
 
-#: Seconds of mock-clock time between two sweeps of expired state.
-SWEEP_EVERY = 60.0
+def _fault_plan(scope: dict[str, Any]) -> FaultPlan:
+    tenant: Tenant = scope[TENANT_KEY]
+    return tenant.faults
 
 
 def _error_response(request: Request, error: ApiError) -> JSONResponse:
@@ -206,19 +160,27 @@ def _endpoint_index(app: FastAPI) -> list[dict[str, Any]]:
     return index
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build one mock server. With no settings, read them from ``TOKENKIT_MOCK_*`` variables."""
+def create_app(settings: Settings | None = None, signing_key: SigningKey | None = None) -> FastAPI:
+    """Build one mock server. With no settings, read them from ``TOKENKIT_MOCK_*`` variables.
+
+    ``signing_key``: sign with this key instead of making one (test suites pass
+    ``keys.shared_test_key()`` so that they make one RSA key, not one per server).
+    """
     settings = settings if settings is not None else Settings.from_env()
-    mock = MockState.create(settings)
+    mock = MockServer(settings, signing_key)
     # redirect_slashes off: Starlette's redirect is absolute, built from the Host header;
     # _http_error answers the same requests with a relative Location instead.
     app = FastAPI(
         title="tokenkit mock API", description=DESCRIPTION, version="1", docs_url=None, redoc_url=None,
-        redirect_slashes=False, dependencies=[Depends(reject_unknown_query)], responses=BAD_REQUEST,
+        redirect_slashes=False, responses=BAD_REQUEST,
     )
+    app.router.route_class = MockRoute  # unknown query parameters refused on these routes too
     app.state.mock = mock
-    app.include_router(oauth.router)
-    app.include_router(resources.router)
+    # The routers' routes join the app's own list: FastAPI keeps an included router as a
+    # wrapper that every request walks into and out of, which cost the later routes (the
+    # protected ones) several microseconds each.
+    for router in (oauth.router, resources.router):
+        app.router.routes.extend(router.routes)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -226,13 +188,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/docs-static", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-static")
 
     @app.get("/", tags=["about"], summary="What this server is and every endpoint it has")
-    async def index() -> dict[str, Any]:
+    async def index(request: Request) -> dict[str, Any]:
         return {
             "name": "tokenkit mock API",
             "docs": "/docs",
             "token_endpoint": "/oauth/token",
             "demo_clients": [
-                {"client_id": c.client_id, "scopes": " ".join(c.scopes), "about": c.description} for c in mock.clients.values()
+                {"client_id": c.client_id, "scopes": " ".join(c.scopes), "about": c.description}
+                for c in tenant_of(request).clients.values()
             ],
             "endpoints": _endpoint_index(app),
         }
@@ -242,12 +205,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     @app.get("/mock/log", tags=["about"], summary="The last exchanges this server saw (credentials masked)", responses=QUERY_ONLY)
-    async def request_log(limit: int = 20) -> dict[str, Any]:
-        return {"entries": mock.log.as_json(max(1, min(limit, settings.log_size)))}
+    async def request_log(request: Request, limit: int = 20) -> dict[str, Any]:
+        return {"entries": tenant_of(request).log.as_json(max(1, min(limit, settings.log_size)))}
 
     @app.get("/mock/state", tags=["about"], summary="How much this server remembers (it forgets what can no longer matter)")
-    async def state_sizes() -> dict[str, Any]:
-        return {"sizes": mock.sizes(), "sweep_every_s": SWEEP_EVERY, "clock_offset_s": mock.clock.offset}
+    async def state_sizes(request: Request) -> dict[str, Any]:
+        tenant = tenant_of(request)
+        return {"sizes": tenant.sizes(), "sweep_every_s": SWEEP_EVERY, "clock_offset_s": tenant.clock.offset}
 
     @app.get("/docs", include_in_schema=False)
     async def docs(request: Request) -> HTMLResponse:
@@ -261,9 +225,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     _declare_security_schemes(app)
-    # Added last is outermost: the log sees what the body limit refused.
+    # Added last is outermost: the tenant is fixed first, then the log sees what the
+    # injected faults and the body limit answered.
     app.add_middleware(BodyLimitMiddleware)
-    app.add_middleware(RequestLogMiddleware, log=mock.log, now=mock.clock.now)
+    app.add_middleware(FaultMiddleware, plan_of=_fault_plan)
+    app.add_middleware(RequestLogMiddleware, target=_log_target)
+    app.add_middleware(TenantMiddleware, server=mock)
     return app
 
 

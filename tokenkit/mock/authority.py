@@ -3,8 +3,14 @@
 Checking is done the way a careful resource server does it, and each failure is named
 precisely, because the point of the mock is that a learner can see *why* a token was
 refused: only RS256 with a known ``kid`` (no ``alg: none``, no HS256 signed with the
-public key), then signature, issuer, audience, and time claims against the mock's own
-clock with a small leeway, then revocation.
+public key), then signature, token type (``at+jwt``, RFC 9068 §4), issuer, audience, and
+time claims against the mock's own clock with a small leeway, then revocation.
+
+Revocation is where the two kinds of resource server differ. One that only checks a JWT
+locally (signature, claims, time) cannot know it was revoked and accepts it until ``exp``;
+one that introspects, or shares the issuer's deny-list, refuses it at once. ``verify``
+does both, ``verify(..., local_only=True)`` only the first, and the mock has endpoints of
+each kind side by side.
 """
 
 from __future__ import annotations
@@ -24,8 +30,10 @@ from . import boundedjson
 from .clients import DemoClient
 from .clock import Clock
 from .echo import shown
+from tokenkit.reasons import Reason
+
 from .errors import ApiError, invalid_token
-from .keys import SigningKey
+from .keys import KeyRing
 from .settings import API_AUDIENCE, Settings
 from .store import RefreshTokenStore, RevocationList
 
@@ -33,6 +41,8 @@ ALGORITHM = "RS256"
 REQUIRED_CLAIMS = ("iss", "sub", "aud", "exp", "iat", "nbf", "jti", "scope", "client_id")
 TIME_CLAIMS = ("exp", "nbf", "iat")
 STRING_CLAIMS = ("sub", "jti", "scope", "client_id")
+#: RFC 9068 §2.1: the JOSE ``typ`` of a JWT access token (media type, ``application/`` optional).
+ACCESS_TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})
 #: 9999-12-31T23:59:59Z: a NumericDate past this is not a time any clock will show.
 LATEST_INSTANT = 253402300799
 
@@ -71,6 +81,14 @@ def _claim_type_problem(claims: dict[str, Any]) -> str | None:
     return None
 
 
+def _unknown_key() -> ApiError:
+    return invalid_token(
+        Reason.UNKNOWN_KEY,
+        "The token was signed with an unknown key (its kid is not in this server's JWKS).",
+        "Was it issued by another server, by an earlier run of this mock, or with a key rotated away since? Get a new token from this one.",
+    )
+
+
 def _utc(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -103,18 +121,19 @@ class IssuedTokens:
 
 
 class Authority:
-    """Issues and verifies tokens for one mock server."""
+    """Issues and verifies tokens for one tenant of a mock server (its clients, clock and keys)."""
 
-    def __init__(self, settings: Settings, clients: dict[str, DemoClient], clock: Clock) -> None:
+    def __init__(self, settings: Settings, clients: dict[str, DemoClient], clock: Clock, keys: KeyRing) -> None:
         self.settings = settings
         self.clients = clients
         self.clock = clock
-        self.key = SigningKey.generate()
+        self.keys = keys
         self.revoked = RevocationList()
         self.refresh_tokens = RefreshTokenStore(self.revoked)
-        # What never changes for a given token string (signature, iss, aud, required claims)
-        # is checked once and remembered, as API gateways do; time and revocation are
-        # checked on every request. Failures are not cached (lru_cache skips exceptions).
+        # What never changes for a given token string (signature, typ, iss, aud, required
+        # claims) is checked once and remembered, as API gateways do; whether its key is
+        # still trusted, time and revocation are checked on every request. Failures are not
+        # cached (lru_cache skips exceptions).
         self._static_checks = lru_cache(maxsize=4096)(self._verified_claims)
 
     # -- issuing ---------------------------------------------------------------------
@@ -132,8 +151,9 @@ class Authority:
             "scope": scope,
             "client_id": client.client_id,
         }
-        headers = {"kid": self.key.kid, "typ": "at+jwt"}  # RFC 9068 access-token type
-        access_token = jwt.encode(claims, self.key.private_key, algorithm=ALGORITHM, headers=headers)
+        key = self.keys.current
+        headers = {"kid": key.kid, "typ": "at+jwt"}  # RFC 9068 access-token type
+        access_token = jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers=headers)
         refresh_token = None
         if client.refresh_tokens:
             refresh_token, family = self.refresh_tokens.issue(
@@ -152,51 +172,69 @@ class Authority:
         (``exp`` plus the leeway); a refresh token (used, revoked or fresh) until it expires.
         """
         leeway = self.settings.leeway
-        return self.revoked.forget_expired(now - leeway) + self.refresh_tokens.forget_expired(now, leeway)
+        return (
+            self.revoked.forget_expired(now - leeway)
+            + self.refresh_tokens.forget_expired(now, leeway)
+            + self.keys.forget_retired(now)
+        )
 
     # -- verifying -------------------------------------------------------------------
 
-    def verify(self, token: str, issuer: str) -> Principal:
-        """Check ``token`` completely, or raise an ``invalid_token`` refusal naming the cause."""
-        claims = self._static_checks(token, issuer)
+    def verify(self, token: str, issuer: str, *, local_only: bool = False) -> Principal:
+        """Check ``token`` completely, or raise an ``invalid_token`` refusal naming the cause.
+
+        ``local_only`` checks what a resource server can check by itself (signature, claims,
+        time) and skips the revocation list, as an API that neither introspects nor shares
+        a deny-list does: a revoked token then passes until it expires.
+        """
+        kid, claims = self._static_checks(token, issuer)
         now = self.clock.now()
+        if self.keys.key_for(kid, now) is None:  # rotated away and past its grace since it was cached
+            raise _unknown_key()
         leeway = self.settings.leeway
         if claims["exp"] + leeway <= now:
             ago = int(now - claims["exp"])
             raise invalid_token(
+                Reason.EXPIRED,
                 f"The access token expired {ago} s ago (exp {_utc(claims['exp'])}).",
                 "Tokens are short-lived on purpose: get a new one (or use your refresh token) and retry.",
             )
         if claims["nbf"] - leeway > now:
             raise invalid_token(
+                Reason.NOT_YET_VALID,
                 f"The access token is not valid until {_utc(claims['nbf'])} (nbf); this server's time is {_utc(now)}.",
                 "Check the clock of the machine that issued the token.",
             )
-        if self.revoked.is_revoked(str(claims["jti"])):
+        if not local_only and self.revoked.is_revoked(str(claims["jti"])):
             raise invalid_token(
+                Reason.REVOKED,
                 "The access token was revoked (POST /oauth/revoke) and is refused everywhere.",
                 "Get a new token; a revoked one never works again.",
             )
         client = self.clients.get(str(claims["client_id"]))
         if client is None:
-            raise invalid_token("The token names a client this server does not know.", "Get a token from this server.")
+            raise invalid_token(Reason.UNKNOWN_CLIENT, "The token names a client this server does not know.", "Get a token from this server.")
         return Principal(claims, client)
 
-    def _verified_claims(self, token: str, issuer: str) -> dict[str, Any]:
+    def _verified_claims(self, token: str, issuer: str) -> tuple[str, dict[str, Any]]:
+        """The token's ``kid`` and claims, once everything that cannot change has been checked."""
         parts = token.split(".")
         if len(parts) != 3:
             raise invalid_token(
+                Reason.MALFORMED,
                 f"The access token is malformed: a JWT has 3 base64url parts separated by dots, this one has {len(parts)}.",
                 "Send the access_token value exactly as the token endpoint returned it, nothing added or cut.",
             )
         header = _json_segment(parts[0])
         if header is None:
             raise invalid_token(
+                Reason.MALFORMED,
                 "The access token is malformed: its header is not base64url-encoded JSON.",
                 "Send the access_token value exactly as the token endpoint returned it.",
             )
         if _json_segment(parts[1]) is None:
             raise invalid_token(
+                Reason.MALFORMED,
                 "The access token is malformed: its claims (the middle part) are not base64url-encoded JSON.",
                 "Send the access_token value exactly as the token endpoint returned it.",
             )
@@ -204,18 +242,18 @@ class Authority:
         if alg != ALGORITHM:
             named = f"'{shown(alg)}'" if isinstance(alg, str) else ("(missing)" if alg is None else f"(a {type(alg).__name__})")
             raise invalid_token(
+                Reason.ALGORITHM_NOT_ALLOWED,
                 f"The token's algorithm {named} is not allowed; this API accepts RS256 only.",
                 "Servers must never trust the alg a token names (alg none, or HS256 signed with the public key, are classic attacks).",
             )
-        if header.get("kid") != self.key.kid:
-            raise invalid_token(
-                "The token was signed with an unknown key (its kid is not in this server's JWKS).",
-                "Was it issued by another server, or by an earlier run of this mock? Get a new token from this one.",
-            )
+        kid = header.get("kid")
+        key = self.keys.key_for(kid, self.clock.now())
+        if key is None:
+            raise _unknown_key()
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
-                self.key.public_key,
+                key.public_key,
                 algorithms=[ALGORITHM],
                 audience=API_AUDIENCE,
                 issuer=issuer,
@@ -224,46 +262,63 @@ class Authority:
             )
         except jwt.InvalidSignatureError:
             raise invalid_token(
+                Reason.BAD_SIGNATURE,
                 "The token's signature does not match: it was changed after signing, or signed by someone else.",
                 "Never edit a token; get a new one from POST /oauth/token.",
             ) from None
         except jwt.InvalidAudienceError:
             raise invalid_token(
+                Reason.WRONG_AUDIENCE,
                 f"The token is for another audience; this API is '{API_AUDIENCE}'.",
                 "Ask the token endpoint for this API's audience (or leave audience out for the default).",
             ) from None
         except jwt.InvalidIssuerError:
             raise invalid_token(
+                Reason.WRONG_ISSUER,
                 f"The token was issued by another issuer; this API trusts '{issuer}'.",
                 "Get the token from this server's /oauth/token, using the same base URL as your API calls.",
             ) from None
         except jwt.MissingRequiredClaimError as exc:
             raise invalid_token(
+                Reason.MISSING_CLAIM,
                 f"The token lacks the required claim '{exc.claim}'.",
                 "Use an access token from this server, not an ID token or a hand-made JWT.",
             ) from None
         except jwt.DecodeError as exc:
             if "padding" in str(exc).lower() or "signature" in str(exc).lower():
                 raise invalid_token(
+                    Reason.MALFORMED,
                     "The token's signature part is damaged (characters were cut off or added).",
                     "Copy the whole access_token again, with nothing before or after it.",
                 ) from None
             raise invalid_token(
+                Reason.MALFORMED,
                 "The access token is malformed: its claims are not base64url-encoded JSON.",
                 "Send the access_token value exactly as the token endpoint returned it.",
             ) from None
         except jwt.InvalidTokenError:
             raise invalid_token(
+                Reason.MALFORMED,
                 "The access token is malformed: its parts are not valid base64url JSON and signature.",
                 "Send the access_token value exactly as the token endpoint returned it.",
             ) from None
+        # Checked once the signature is known good, so a forged token is called forged first.
+        typ = header.get("typ")
+        if not isinstance(typ, str) or typ.lower() not in ACCESS_TOKEN_TYPES:
+            named = f"'{shown(typ)}'" if isinstance(typ, str) else "(missing)"
+            raise invalid_token(
+                Reason.WRONG_TOKEN_TYPE,
+                f"The token's type (typ) is {named}, not 'at+jwt': it is a JWT from this server, but not an access token.",
+                "APIs accept access tokens only (RFC 9068); use the access_token from POST /oauth/token, not an ID token or another JWT.",
+            )
         problem = _claim_type_problem(claims)
         if problem is not None:
             raise invalid_token(
+                Reason.MALFORMED,
                 f"The access token is unusable: {problem}.",
                 "Use an access token from this server's /oauth/token, not a hand-made JWT.",
             )
-        return claims
+        return str(kid), claims
 
     # -- introspection (RFC 7662) ------------------------------------------------------
 

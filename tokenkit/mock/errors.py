@@ -3,11 +3,17 @@
 Every refusal carries an ``error_description`` that tells a learner what to check next
 and a short ``hint``; the same words go in the ``WWW-Authenticate`` header, so a
 client that reads only headers learns as much as one that reads the body.
+
+Refusals of a protected resource also carry the precise cause as a machine-readable
+``tokenkit.reasons.Reason``: ``"error_reason": "expired"`` in the body and
+``error_reason="expired"`` in the challenge (the contract ``tokenkit.diagnose`` reads).
 """
 
 from __future__ import annotations
 
 import re
+
+from tokenkit.reasons import REASON_FIELD, Reason
 
 from .settings import REALM
 
@@ -31,6 +37,7 @@ class ApiError(Exception):
         hint: str,
         headers: dict[str, str] | None = None,
         extra: dict[str, object] | None = None,
+        reason: Reason | None = None,
     ) -> None:
         super().__init__(description)
         self.status = status
@@ -39,13 +46,22 @@ class ApiError(Exception):
         self.hint = hint
         self.headers = dict(headers or {})
         self.extra = dict(extra or {})
+        self.reason = reason
 
     def body(self) -> dict[str, object]:
-        return {"error": self.error, "error_description": self.description, "hint": self.hint, **self.extra}
+        body: dict[str, object] = {"error": self.error, "error_description": self.description, "hint": self.hint}
+        if self.reason is not None:
+            body[REASON_FIELD] = self.reason.value
+        return {**body, **self.extra}
 
 
-def bearer_challenge(error: str | None = None, description: str | None = None, scope: str | None = None) -> str:
-    """A ``WWW-Authenticate: Bearer`` value; no error code when no credentials came (§3.1)."""
+def bearer_challenge(
+    error: str | None = None, description: str | None = None, scope: str | None = None, reason: Reason | None = None
+) -> str:
+    """A ``WWW-Authenticate: Bearer`` value; no error code when no credentials came (§3.1).
+
+    ``reason`` goes in an extra auth-param, which RFC 7235 §2.1 has clients ignore if unknown.
+    """
     params = [f'realm="{REALM}"']
     if error:
         params.append(f'error="{error}"')
@@ -53,6 +69,8 @@ def bearer_challenge(error: str | None = None, description: str | None = None, s
         params.append(f'error_description="{header_safe(description)}"')
     if scope:
         params.append(f'scope="{scope}"')
+    if reason is not None:
+        params.append(f'{REASON_FIELD}="{reason.value}"')
     return "Bearer " + ", ".join(params)
 
 
@@ -62,28 +80,32 @@ def missing_credentials(expected: str) -> ApiError:
         "missing_token",
         f"No credentials were sent. This endpoint expects {expected}.",
         "Get a token from POST /oauth/token, then send it in every request to a protected endpoint.",
-        {"WWW-Authenticate": bearer_challenge()},
+        {"WWW-Authenticate": bearer_challenge(reason=Reason.MISSING_CREDENTIALS)},
+        reason=Reason.MISSING_CREDENTIALS,
     )
 
 
-def invalid_token(description: str, hint: str, status: int = 401) -> ApiError:
+def invalid_token(reason: Reason, description: str, hint: str) -> ApiError:
+    """RFC 6750 §3.1 invalid_token: 401, the token is not accepted, ``reason`` says why."""
     return ApiError(
-        status,
+        401,
         "invalid_token",
         description,
         hint,
-        {"WWW-Authenticate": bearer_challenge("invalid_token", description)},
+        {"WWW-Authenticate": bearer_challenge("invalid_token", description, reason=reason)},
+        reason=reason,
     )
 
 
-def invalid_request(description: str, hint: str) -> ApiError:
+def invalid_request(reason: Reason, description: str, hint: str) -> ApiError:
     """RFC 6750 §3.1 invalid_request on a resource: 400, malformed credentials."""
     return ApiError(
         400,
         "invalid_request",
         description,
         hint,
-        {"WWW-Authenticate": bearer_challenge("invalid_request", description)},
+        {"WWW-Authenticate": bearer_challenge("invalid_request", description, reason=reason)},
+        reason=reason,
     )
 
 
@@ -97,8 +119,9 @@ def insufficient_scope(needed: str, granted: str) -> ApiError:
         "insufficient_scope",
         description,
         "A 403 means the server knows who you are; the token is valid but not allowed to do this.",
-        {"WWW-Authenticate": bearer_challenge("insufficient_scope", description, needed)},
+        {"WWW-Authenticate": bearer_challenge("insufficient_scope", description, needed, Reason.INSUFFICIENT_SCOPE)},
         {"scope": needed},
+        reason=Reason.INSUFFICIENT_SCOPE,
     )
 
 

@@ -1,9 +1,14 @@
-"""The mock's signing key and the JWKS that publishes it.
+"""The mock's signing keys and the JWKS that publishes them.
 
 One RSA key per server, made at start-up (no key material is ever committed). The
 ``kid`` is the key's RFC 7638 thumbprint, so it changes whenever the key does and a
 token from a previous server run is refused as "unknown key" rather than as a puzzling
 bad signature.
+
+A ``KeyRing`` is what a real authorization server has: the current key, which signs, and
+the keys it rotated away from, still published in the JWKS for a grace period so tokens
+they signed keep verifying until they would have expired anyway. A verifier that meets a
+``kid`` it has not cached refetches the JWKS and finds the new key there.
 """
 
 from __future__ import annotations
@@ -11,11 +16,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+
+#: How long a rotated-away key stays in the JWKS by default: one default token lifetime.
+DEFAULT_GRACE_PERIOD = 3600.0
 
 
 def _thumbprint(public_jwk: dict[str, Any]) -> str:
@@ -43,9 +53,82 @@ class SigningKey:
         jwk.update({"kid": kid, "use": "sig", "alg": "RS256"})
         return cls(kid=kid, private_key=private_key, public_key=public_key, public_jwk=jwk)
 
+    def relabelled(self, kid: str) -> "SigningKey":
+        """The same key material under another ``kid``.
+
+        A reset tenant gets its own ``kid`` without the ~0.1 s an RSA key takes to make:
+        tokens from before the reset name a ``kid`` no longer published, so they are
+        refused as "unknown key", as a token from an earlier run of the mock is.
+        """
+        return replace(self, kid=kid, public_jwk={**self.public_jwk, "kid": kid})
+
     def jwks(self) -> dict[str, Any]:
-        """The JSON Web Key Set document served at ``/.well-known/jwks.json``."""
+        """A JSON Web Key Set with this key alone."""
         return {"keys": [dict(self.public_jwk)]}
 
     def __repr__(self) -> str:
         return f"SigningKey(kid={self.kid!r}, alg='RS256')"
+
+
+@lru_cache(maxsize=1)
+def shared_test_key() -> SigningKey:
+    """One key per process for test fixtures, so a test suite makes one RSA key, not one per mock.
+
+    Never used by ``MockAPI``, ``tokenkit mock`` or ``create_app`` unless a caller passes it:
+    lessons and classroom servers make their own key at start-up.
+    """
+    return SigningKey.generate()
+
+
+class KeyRing:
+    """The key that signs now, and the rotated-away keys still trusted until their grace ends.
+
+    Grace periods are measured on the mock's clock (``now`` arguments), so moving the clock
+    past the grace shows an old token being refused as "unknown key".
+    """
+
+    def __init__(self, current: SigningKey) -> None:
+        self.current = current
+        self._retiring: dict[str, tuple[SigningKey, float]] = {}
+        """kid -> (key, instant its grace period ends)."""
+        self._lock = threading.Lock()
+
+    def rotate(self, new: SigningKey, grace_period: float, now: float) -> SigningKey:
+        """Sign with ``new`` from now on; keep the current key for ``grace_period`` seconds."""
+        if grace_period < 0:
+            raise ValueError("grace_period must be 0 or more seconds")
+        with self._lock:
+            old = self.current
+            if grace_period > 0:
+                self._retiring[old.kid] = (old, now + grace_period)
+            self.current = new
+        return new
+
+    def key_for(self, kid: object, now: float) -> SigningKey | None:
+        """The key that verifies tokens with this ``kid`` now, or None if none is trusted."""
+        current = self.current
+        if kid == current.kid:
+            return current  # the hot path: one comparison
+        if not isinstance(kid, str):
+            return None
+        entry = self._retiring.get(kid)
+        if entry is not None and now < entry[1]:
+            return entry[0]
+        return None
+
+    def jwks(self, now: float) -> dict[str, Any]:
+        """The JWKS document: the current key first, then keys still in their grace period."""
+        with self._lock:
+            keys = [self.current] + [key for key, until in self._retiring.values() if now < until]
+        return {"keys": [dict(key.public_jwk) for key in keys]}
+
+    def forget_retired(self, now: float) -> int:
+        """Drop keys whose grace period is over. Returns how many."""
+        with self._lock:
+            gone = [kid for kid, (_, until) in self._retiring.items() if until <= now]
+            for kid in gone:
+                del self._retiring[kid]
+        return len(gone)
+
+    def __len__(self) -> int:
+        return 1 + len(self._retiring)

@@ -21,25 +21,21 @@ from . import boundedjson
 from .clients import DemoClient
 from .echo import shown
 from .errors import ApiError, oauth_error
-from .openapi import INTROSPECT_REQUEST, OAUTH, REVOKE_REQUEST, TOKEN_ANSWER, TOKEN_REQUEST
+from .openapi import BAD_REQUEST, INTROSPECT_REQUEST, OAUTH, REVOKE_REQUEST, TOKEN_ANSWER, TOKEN_REQUEST
+from .routing import MockRoute
+from .settings import API_AUDIENCE, OTHER_AUDIENCE
+from .tenant import issuer_for, tenant_of
 
 #: Client authentication: HTTP Basic, or client_id and client_secret in the body.
 _CLIENT_AUTH = {"security": [{"clientBasic": []}, {}]}
-from .settings import API_AUDIENCE, OTHER_AUDIENCE
 
-router = APIRouter(tags=["OAuth2 authorization server"])
+router = APIRouter(tags=["OAuth2 authorization server"], route_class=MockRoute, responses=BAD_REQUEST)
 
 MAX_BODY_BYTES = 16 * 1024
 """Largest /oauth/* body; ``bodylimit.BodyLimitMiddleware`` refuses bigger ones while reading."""
 KNOWN_AUDIENCES = (API_AUDIENCE, OTHER_AUDIENCE)
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 _CLIENT_PARAMS = {"grant_type", "client_id", "client_secret", "scope", "audience", "refresh_token", "token"}
-
-
-def issuer_for(request: Request) -> str:
-    """The issuer this server speaks as: configured, or this request's own base URL."""
-    configured = request.app.state.mock.settings.issuer
-    return configured or str(request.base_url).rstrip("/")
 
 
 async def read_params(request: Request) -> dict[str, str]:
@@ -117,7 +113,7 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
 
 def authenticate_client(request: Request, params: dict[str, str]) -> DemoClient:
     """The client making the request, authenticated by exactly one method."""
-    clients: dict[str, DemoClient] = request.app.state.mock.clients
+    clients: dict[str, DemoClient] = tenant_of(request).clients
     basic = _basic_credentials(request)
     body_id, body_secret = params.get("client_id"), params.get("client_secret")
     if basic is not None:
@@ -171,7 +167,7 @@ def _granted_scope(requested: str | None, allowed: tuple[str, ...], what: str) -
 
 
 def _token_response(request: Request, client: DemoClient, scope: str, audience: str, family: str | None = None) -> JSONResponse:
-    mock = request.app.state.mock
+    mock = tenant_of(request)
     issued = mock.authority.issue(client, scope, audience, issuer_for(request), family)
     body: dict[str, Any] = {
         "access_token": issued.access_token,
@@ -190,7 +186,7 @@ def _token_response(request: Request, client: DemoClient, scope: str, audience: 
     responses={**TOKEN_ANSWER, **OAUTH}, openapi_extra={**TOKEN_REQUEST, **_CLIENT_AUTH},
 )
 async def token(request: Request) -> Response:
-    request.app.state.mock.maybe_sweep()  # drop expired state now and then, off the API's hot path
+    tenant_of(request).maybe_sweep()  # drop expired state now and then, off the API's hot path
     params = await read_params(request)
     grant_type = params.get("grant_type")
     if not grant_type:
@@ -214,7 +210,7 @@ async def token(request: Request) -> Response:
 
 
 def _refresh(request: Request, client: DemoClient, params: dict[str, str]) -> Response:
-    mock = request.app.state.mock
+    mock = tenant_of(request)
     if not client.refresh_tokens:
         raise oauth_error("unauthorized_client", f"Client '{client.client_id}' is not allowed the refresh_token grant.", "Get a new token with grant_type=client_credentials instead.")
     refresh_token = params.get("refresh_token")
@@ -257,7 +253,7 @@ def _refuse_refresh(why: str) -> NoReturn:
     openapi_extra={**REVOKE_REQUEST, **_CLIENT_AUTH},
 )
 async def revoke(request: Request) -> Response:
-    mock = request.app.state.mock
+    mock = tenant_of(request)
     mock.maybe_sweep()
     params = await read_params(request)
     client = authenticate_client(request, params)
@@ -293,7 +289,7 @@ async def revoke(request: Request) -> Response:
     openapi_extra={**INTROSPECT_REQUEST, **_CLIENT_AUTH},
 )
 async def introspect(request: Request) -> Response:
-    mock = request.app.state.mock
+    mock = tenant_of(request)
     mock.maybe_sweep()
     params = await read_params(request)
     authenticate_client(request, params)
@@ -305,7 +301,7 @@ async def introspect(request: Request) -> Response:
 
 def _metadata(request: Request) -> dict[str, Any]:
     issuer = issuer_for(request)
-    clients: dict[str, DemoClient] = request.app.state.mock.clients
+    clients: dict[str, DemoClient] = tenant_of(request).clients
     scopes = sorted({scope for client in clients.values() for scope in client.scopes})
     return {
         "issuer": issuer,
@@ -337,4 +333,5 @@ async def oauth_metadata(request: Request) -> dict[str, Any]:
 
 @router.get("/.well-known/jwks.json", summary="The public keys that verify this server's tokens")
 async def jwks(request: Request) -> dict[str, Any]:
-    return request.app.state.mock.authority.key.jwks()
+    tenant = tenant_of(request)
+    return tenant.keys.jwks(tenant.clock.now())

@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from tokenkit.reasons import Reason
+
 
 class ErrorBody(BaseModel):
     """Every refusal: the RFC 6749 §5.2 / RFC 6750 §3 fields plus a hint for learners."""
@@ -18,8 +20,16 @@ class ErrorBody(BaseModel):
     error: str | None = Field(description="A machine-readable code: invalid_token, invalid_request, insufficient_scope, ...")
     error_description: str = Field(description="What went wrong, in words, and what to check next.")
     hint: str = Field(description="One thing to try.")
+    error_reason: Reason | None = Field(
+        default=None,
+        description=(
+            "On refusals of a protected endpoint: the precise cause as a code (expired, revoked, wrong_audience, ...), "
+            "also sent as the error_reason auth-param of WWW-Authenticate. Codes may be added; ignore unknown ones."
+        ),
+    )
     scope: str | None = Field(default=None, description="On 403 insufficient_scope: the scope the endpoint needs.")
     retry_after: int | None = Field(default=None, description="On 429: seconds until the rate-limit window resets.")
+    limit: int | None = Field(default=None, description="On 409 too_many_notes: the most notes one client may keep.")
 
 
 class ValidationProblem(BaseModel):
@@ -41,6 +51,7 @@ BAD_REQUEST = {400: _error("Malformed request (invalid_request): an unknown quer
 UNAUTHORIZED = {401: _error("No token, or an invalid one (invalid_token); see WWW-Authenticate.")}
 FORBIDDEN = {403: _error("Valid token without the scope this endpoint needs (insufficient_scope).")}
 NOT_FOUND = {404: _error("No such note for this client.")}
+NOTES_FULL = {409: _error("This client already keeps the most notes allowed (1,000): too_many_notes; delete some first.")}
 TOO_LARGE = {413: _error("The request body is larger than this endpoint accepts.")}
 INVALID = {422: _error("The data is not valid; detail says where.", ValidationErrorBody)}
 RATE_LIMITED = {429: _error("This token used up its requests for the window; see Retry-After.")}

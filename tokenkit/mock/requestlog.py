@@ -12,6 +12,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -35,6 +36,7 @@ class LogEntry:
     refused_because: str | None
 
 
+@lru_cache(maxsize=1024)  # a client sends the same header many times: mask it once
 def _describe_authorization(authorization: str) -> str:
     scheme, _, value = authorization.strip().partition(" ")
     if not value:
@@ -91,19 +93,23 @@ class RequestLog:
             self._entries.clear()
 
 
-class RequestLogMiddleware:
-    """Records every HTTP exchange into a ``RequestLog`` after its answer starts."""
+#: Where a request's exchange is recorded: the log and the clock of the request's tenant.
+LogTarget = Callable[[Scope], "tuple[RequestLog, Callable[[], float]]"]
 
-    def __init__(self, app: ASGIApp, log: RequestLog, now: Callable[[], float]) -> None:
+
+class RequestLogMiddleware:
+    """Records every HTTP exchange into its tenant's ``RequestLog`` as its answer starts."""
+
+    def __init__(self, app: ASGIApp, target: LogTarget) -> None:
         self.app = app
-        self.log = log
-        self.now = now
+        self.target = target
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(_NOT_LOGGED_PREFIXES):
             await self.app(scope, receive, send)
             return
         recorded = False
+        log, now = self.target(scope)
 
         def record(status: int) -> None:
             nonlocal recorded
@@ -117,9 +123,9 @@ class RequestLogMiddleware:
                     api_keys.append(value.decode("latin-1"))
             state = scope.get("state", {})
             method = scope["method"]
-            self.log.add(
+            log.add(
                 LogEntry(
-                    time=self.now(),
+                    time=now(),
                     method=method if len(method) <= 10 else shown(method),
                     path=_shown_path(scope["path"]),
                     status=status,

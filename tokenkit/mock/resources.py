@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from .authority import Principal
 from .errors import ApiError
-from .guard import Form, require
-from .openapi import NOT_FOUND, PROTECTED, QUERY_ONLY, WITH_NOTE, security
+from .guard import Form, principal_of, protected
+from .openapi import BAD_REQUEST, NOTES_FULL, NOT_FOUND, PROTECTED, QUERY_ONLY, WITH_NOTE, security
+from .routing import MockRoute
+from .store import NotesFull
+from .tenant import tenant_of
 
-router = APIRouter()
+#: Every endpoint may refuse a malformed request (an unknown query parameter, ...) with 400.
+router = APIRouter(route_class=MockRoute, responses=BAD_REQUEST)
 
 Tag = Annotated[str, Field(min_length=1, max_length=40)]
 Title = Annotated[str, Field(min_length=1, max_length=200)]
@@ -57,8 +60,8 @@ def _data(region: str | None, limit: int) -> dict[str, Any]:
 
 
 @router.get("/data", tags=["protected"], summary="Analytics data (scope data:read)", responses=PROTECTED, openapi_extra=security("bearer"))
+@protected("data:read")
 async def data(
-    principal: Annotated[Principal, Depends(require("data:read"))],
     region: str | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
 ) -> dict[str, Any]:
@@ -69,7 +72,8 @@ async def data(
     "/raw-token/data", tags=["credential forms"], summary="Same data, token sent raw: Authorization: <token>",
     responses=PROTECTED, openapi_extra=security("rawToken"),
 )
-async def data_raw(principal: Annotated[Principal, Depends(require("data:read", Form.RAW))]) -> dict[str, Any]:
+@protected("data:read", Form.RAW)
+async def data_raw() -> dict[str, Any]:
     return _data(None, 100)
 
 
@@ -77,7 +81,24 @@ async def data_raw(principal: Annotated[Principal, Depends(require("data:read", 
     "/api-key/data", tags=["credential forms"], summary="Same data, token sent as X-API-Key: <token>",
     responses=PROTECTED, openapi_extra=security("apiKey", "apiKeyQuery"),
 )
-async def data_api_key(principal: Annotated[Principal, Depends(require("data:read", Form.API_KEY))]) -> dict[str, Any]:
+@protected("data:read", Form.API_KEY)
+async def data_api_key() -> dict[str, Any]:
+    return _data(None, 100)
+
+
+@router.get(
+    "/local-check/data", tags=["revocation"],
+    summary="Same data, from an API that checks the JWT locally only (accepts a revoked token until it expires)",
+    description=(
+        "This endpoint verifies the token the way an API without introspection does: signature, claims and time, "
+        "all locally, and never asks the authorization server. So a token revoked with POST /oauth/revoke still works "
+        "here until it expires, while /data (which consults the server's revocation list, as an API that introspects "
+        "or shares a deny-list does) refuses it at once. Short token lifetimes are what limit the damage."
+    ),
+    responses=PROTECTED, openapi_extra=security("bearer"),
+)
+@protected("data:read", local_only=True)
+async def data_local_check() -> dict[str, Any]:
     return _data(None, 100)
 
 
@@ -85,8 +106,9 @@ async def data_api_key(principal: Annotated[Principal, Depends(require("data:rea
     "/me", tags=["protected"], summary="Who this token is, its scopes and seconds left (any valid token)",
     responses=PROTECTED, openapi_extra=security("bearer"),
 )
-async def me(request: Request, principal: Annotated[Principal, Depends(require())]) -> dict[str, Any]:
-    claims = principal.claims
+@protected()
+async def me(request: Request) -> dict[str, Any]:
+    claims = principal_of(request).claims
     return {
         "sub": claims["sub"],
         "client_id": claims["client_id"],
@@ -95,7 +117,7 @@ async def me(request: Request, principal: Annotated[Principal, Depends(require()
         "iss": claims["iss"],
         "iat": claims["iat"],
         "exp": claims["exp"],
-        "expires_in": int(claims["exp"] - request.app.state.mock.clock.now()),
+        "expires_in": int(claims["exp"] - tenant_of(request).clock.now()),
         "jti": claims["jti"],
     }
 
@@ -177,31 +199,47 @@ def _not_found(note_id: int) -> ApiError:
 
 
 @router.get("/notes", tags=["notes"], summary="List your notes (scope notes:read)", responses=PROTECTED, openapi_extra=security("bearer"))
-async def list_notes(request: Request, principal: Annotated[Principal, Depends(require("notes:read"))]) -> dict[str, Any]:
-    notes = [note.as_json() for note in request.app.state.mock.notes.list(principal.sub)]
+@protected("notes:read")
+async def list_notes(request: Request) -> dict[str, Any]:
+    notes = [note.as_json() for note in tenant_of(request).notes.list(principal_of(request).sub)]
     return {"notes": notes, "count": len(notes)}
 
 
-@router.post("/notes", status_code=201, tags=["notes"], summary="Create a note (scope notes:write)", responses=WITH_NOTE, openapi_extra=security("bearer"))
-async def create_note(request: Request, response: Response, note: NoteIn, principal: Annotated[Principal, Depends(require("notes:write"))]) -> dict[str, Any]:
-    mock = request.app.state.mock
-    created = mock.notes.create(principal.sub, note.title, note.body, note.tags, mock.clock.now())
+@router.post(
+    "/notes", status_code=201, tags=["notes"], summary="Create a note (scope notes:write; at most 1,000 per client)",
+    responses={**WITH_NOTE, **NOTES_FULL}, openapi_extra=security("bearer"),
+)
+@protected("notes:write")
+async def create_note(request: Request, response: Response, note: NoteIn) -> dict[str, Any]:
+    tenant = tenant_of(request)
+    try:
+        created = tenant.notes.create(principal_of(request).sub, note.title, note.body, note.tags, tenant.clock.now())
+    except NotesFull as full:
+        raise ApiError(
+            409,
+            "too_many_notes",
+            f"This client already has {full.limit} notes, the most this server keeps for one client.",
+            "Delete notes you no longer need (DELETE /notes/{id}), then create the new one.",
+            extra={"limit": full.limit},
+        ) from None
     response.headers["Location"] = f"/notes/{created.id}"
     return created.as_json()
 
 
 @router.get("/notes/{note_id}", tags=["notes"], summary="Read one note (scope notes:read)", responses={**PROTECTED, **NOT_FOUND}, openapi_extra=security("bearer"))
-async def get_note(request: Request, note_id: int, principal: Annotated[Principal, Depends(require("notes:read"))]) -> dict[str, Any]:
-    note = request.app.state.mock.notes.get(principal.sub, note_id)
+@protected("notes:read")
+async def get_note(request: Request, note_id: int) -> dict[str, Any]:
+    note = tenant_of(request).notes.get(principal_of(request).sub, note_id)
     if note is None:
         raise _not_found(note_id)
     return note.as_json()
 
 
 @router.put("/notes/{note_id}", tags=["notes"], summary="Replace a note (scope notes:write)", responses={**WITH_NOTE, **NOT_FOUND}, openapi_extra=security("bearer"))
-async def replace_note(request: Request, note_id: int, note: NoteIn, principal: Annotated[Principal, Depends(require("notes:write"))]) -> dict[str, Any]:
-    mock = request.app.state.mock
-    updated = mock.notes.update(principal.sub, note_id, note.fields(), mock.clock.now())
+@protected("notes:write")
+async def replace_note(request: Request, note_id: int, note: NoteIn) -> dict[str, Any]:
+    tenant = tenant_of(request)
+    updated = tenant.notes.update(principal_of(request).sub, note_id, note.fields(), tenant.clock.now())
     if updated is None:
         raise _not_found(note_id)
     return updated.as_json()
@@ -211,9 +249,10 @@ async def replace_note(request: Request, note_id: int, note: NoteIn, principal: 
     "/notes/{note_id}", tags=["notes"], summary="Change some fields of a note (scope notes:write)",
     responses={**WITH_NOTE, **NOT_FOUND}, openapi_extra=security("bearer"),
 )
-async def patch_note(request: Request, note_id: int, patch: NotePatch, principal: Annotated[Principal, Depends(require("notes:write"))]) -> dict[str, Any]:
-    mock = request.app.state.mock
-    updated = mock.notes.update(principal.sub, note_id, patch.changes(), mock.clock.now())
+@protected("notes:write")
+async def patch_note(request: Request, note_id: int, patch: NotePatch) -> dict[str, Any]:
+    tenant = tenant_of(request)
+    updated = tenant.notes.update(principal_of(request).sub, note_id, patch.changes(), tenant.clock.now())
     if updated is None:
         raise _not_found(note_id)
     return updated.as_json()
@@ -223,6 +262,7 @@ async def patch_note(request: Request, note_id: int, patch: NotePatch, principal
     "/notes/{note_id}", status_code=204, tags=["notes"], summary="Delete a note (scope notes:write)",
     responses={**PROTECTED, **NOT_FOUND}, openapi_extra=security("bearer"),
 )
-async def delete_note(request: Request, note_id: int, principal: Annotated[Principal, Depends(require("notes:write"))]) -> None:
-    if not request.app.state.mock.notes.delete(principal.sub, note_id):
+@protected("notes:write")
+async def delete_note(request: Request, note_id: int) -> None:
+    if not tenant_of(request).notes.delete(principal_of(request).sub, note_id):
         raise _not_found(note_id)

@@ -11,6 +11,13 @@ its server (fresh state, the old one told to stop without waiting for it) instea
 one more, and every mock still running when the process exits (a kernel shut down or
 restarted) is stopped then: all are told to stop at once, so an exit takes one shutdown's
 time (about 0.2 s), well inside the few seconds Jupyter gives a kernel before it kills it.
+
+The same object is the ``tokenkit_mock`` fixture of the pytest plugin: ``reset()`` gives it a
+fresh world (clients, notes, tokens, log, clock, faults) in microseconds, ``add_client``,
+``fail_next`` and ``rotate_keys`` set up what a test needs.
+
+uvicorn runs on uvloop and httptools when they are installed (the ``mock`` extra installs
+them on CPython outside Windows), else on asyncio and h11; ``server_stack()`` says which.
 """
 
 from __future__ import annotations
@@ -20,16 +27,21 @@ import http.client
 import socket
 import threading
 import time
+from collections.abc import Iterable
+from importlib.util import find_spec
 from types import TracebackType
 from typing import Any
 
 import uvicorn
 
-from .app import MockState, create_app
+from .app import create_app
 from .clients import DemoClient
 from .clock import Clock
+from .faults import Fault
+from .keys import DEFAULT_GRACE_PERIOD, SigningKey
 from .requestlog import LogEntry
 from .settings import Settings
+from .tenant import MockServer, Tenant
 
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 5.0
@@ -56,6 +68,17 @@ def _stop_all_at_exit() -> None:
 atexit.register(_stop_all_at_exit)
 
 
+def server_stack() -> dict[str, str]:
+    """The event loop and HTTP parser uvicorn is given: the fast ones when installed.
+
+    Named explicitly rather than left to uvicorn's "auto", so that the mock says which it
+    runs on (``tokenkit mock`` prints it) and a missing extra is visible, not silent.
+    """
+    loop = "uvloop" if find_spec("uvloop") is not None else "asyncio"
+    http = "httptools" if find_spec("httptools") is not None else "h11"
+    return {"loop": loop, "http": http}
+
+
 def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
@@ -78,10 +101,13 @@ class MockAPI:
         leeway: int = 5,
         log_size: int = 200,
         name: str | None = None,
+        signing_key: SigningKey | None = None,
     ) -> None:
         """``name``: make this the process's one mock of that name (see the module docstring).
 
         Lessons pass ``name="lesson"``; tests and scripts that want mocks side by side leave it out.
+        ``signing_key``: sign with this key instead of making one (test fixtures pass
+        ``keys.shared_test_key()``; lessons and servers make their own).
         """
         self.host = host
         self.name = name
@@ -91,7 +117,8 @@ class MockAPI:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
-        self._state: MockState | None = None
+        self._signing_key = signing_key
+        self._mock: MockServer | None = None
         self.port: int | None = None
 
     # -- lifecycle -------------------------------------------------------------------
@@ -115,9 +142,11 @@ class MockAPI:
         sock.listen(2048)
         self._socket = sock
         self.port = sock.getsockname()[1]
-        app = create_app(Settings(issuer=self._issuer(), **self._options))
-        self._state = app.state.mock
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2)
+        app = create_app(Settings(issuer=self._issuer(), **self._options), self._signing_key)
+        self._mock = app.state.mock
+        config = uvicorn.Config(
+            app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2, **server_stack()
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, name=f"tokenkit-mock-{self.port}", daemon=True)
         self._thread.start()
@@ -219,24 +248,89 @@ class MockAPI:
         return f"{self.url}/oauth/token"
 
     @property
-    def _started_state(self) -> MockState:
-        if self._state is None:
+    def tenant(self) -> Tenant:
+        """The mock's current world (clients, clock, keys, stores); a reset replaces it."""
+        if self._mock is None:
             raise RuntimeError("the mock API is not started yet: use `with MockAPI() as api:` or `api = MockAPI().start()`")
-        return self._state
+        return self._mock.tenant
 
     @property
     def clients(self) -> dict[str, DemoClient]:
-        return self._started_state.clients
+        return self.tenant.clients
 
     @property
     def clock(self) -> Clock:
-        return self._started_state.clock
+        return self.tenant.clock
 
     def log(self, limit: int | None = 20) -> list[LogEntry]:
         """The last ``limit`` exchanges (all with ``None``), credentials masked."""
-        return self._started_state.log.entries(limit)
+        return self.tenant.log.entries(limit)
+
+    @property
+    def jwks_url(self) -> str:
+        return f"{self.url}/.well-known/jwks.json"
+
+    # -- what a test uses --------------------------------------------------------------
+
+    def reset(self) -> "MockAPI":
+        """Forget everything: new client secrets, real time, no notes, tokens, log or faults.
+
+        The server keeps running on its port; tokens from before are refused (unknown key).
+        """
+        if self._mock is None:
+            raise RuntimeError("the mock API is not started yet: use `with MockAPI() as api:` or `api = MockAPI().start()`")
+        self._mock.reset()
+        return self
+
+    def add_client(
+        self,
+        client_id: str,
+        scopes: Iterable[str] = ("data:read",),
+        *,
+        token_lifetime: int = 3600,
+        refresh_tokens: bool = False,
+        rate_limit: int = 600,
+        rate_window: int = 60,
+        client_secret: str | None = None,
+    ) -> DemoClient:
+        """Register a client with these scopes and limits; returns it with its secret."""
+        return self.tenant.add_client(
+            client_id, scopes, token_lifetime=token_lifetime, refresh_tokens=refresh_tokens,
+            rate_limit=rate_limit, rate_window=rate_window, client_secret=client_secret,
+        )
+
+    def fail_next(
+        self,
+        path: str,
+        status: int | None = 503,
+        times: int = 1,
+        retry_after: int | None = None,
+        delay: float | None = None,
+        *,
+        malformed: bool = False,
+        method: str | None = None,
+    ) -> Fault:
+        """Make the next ``times`` requests to ``path`` fail with ``status``.
+
+        ``retry_after`` adds a ``Retry-After`` header; ``delay`` holds the answer back that
+        many seconds (with ``status=None`` the normal answer comes, late: a timeout for a
+        client that waits less); ``malformed`` cuts the JSON body off halfway. ``path`` may
+        end in ``*`` to match a prefix (``/notes/*``); ``method`` narrows it to one method.
+        """
+        fault = Fault(path, status, times, retry_after, delay, malformed, method.upper() if method else None)
+        return self.tenant.faults.add(fault)
+
+    def rotate_keys(self, grace_period: float = DEFAULT_GRACE_PERIOD) -> str:
+        """Sign with a new key from now on; returns its ``kid``.
+
+        The JWKS keeps publishing the previous key for ``grace_period`` seconds of the mock's
+        clock, and tokens it signed are accepted until then; after that they are refused as
+        signed by an unknown key. Making the RSA key takes about 0.1 s.
+        """
+        tenant = self.tenant
+        return tenant.keys.rotate(SigningKey.generate(), grace_period, tenant.clock.now()).kid
 
     def __repr__(self) -> str:
         where = self.url if self.port is not None else "not started"
         state = "running" if self.running else "stopped"
-        return f"<MockAPI {where} ({state}); clients: {', '.join(self.clients) if self._state else '-'}>"
+        return f"<MockAPI {where} ({state}); clients: {', '.join(self.clients) if self._mock else '-'}>"

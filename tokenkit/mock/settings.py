@@ -34,6 +34,8 @@ class Settings:
     refresh_token_lifetime: int = 24 * 3600
     max_header_bytes: int = 8192
     """Longer ``Authorization``/``X-API-Key`` values are refused with 400."""
+    max_notes_per_owner: int = 1000
+    """Notes one client may keep; one more is refused with 409 ``too_many_notes``."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":

@@ -35,49 +35,74 @@ class Note:
         }
 
 
-class NoteStore:
-    """Notes kept per owner (the token's ``sub``): one client never sees another's notes."""
+#: Notes kept for one owner at most: a script stuck in a loop fills its own quota, not the server.
+MAX_NOTES_PER_OWNER = 1000
 
-    def __init__(self) -> None:
-        self._notes: dict[int, Note] = {}
+
+class NotesFull(Exception):
+    """The owner already has ``limit`` notes."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"at most {limit} notes per owner")
+        self.limit = limit
+
+
+class NoteStore:
+    """Notes kept per owner (the token's ``sub``): one client never sees another's notes.
+
+    Ids count from 1 in each store (each tenant has its own), shared by all its owners, so
+    an id is no secret; what a note holds is.
+    """
+
+    def __init__(self, max_per_owner: int = MAX_NOTES_PER_OWNER) -> None:
+        self._by_owner: dict[str, dict[int, Note]] = {}
         self._next_id = 1
+        self.max_per_owner = max_per_owner
         self._lock = threading.Lock()
 
     def create(self, owner: str, title: str, body: str, tags: list[str], now: float) -> Note:
+        """Store a new note, or raise ``NotesFull`` if ``owner`` has ``max_per_owner`` already."""
         with self._lock:
+            notes = self._by_owner.setdefault(owner, {})
+            if len(notes) >= self.max_per_owner:
+                raise NotesFull(self.max_per_owner)
             note = Note(self._next_id, owner, title, body, list(tags), now, now)
-            self._notes[note.id] = note
+            notes[note.id] = note
             self._next_id += 1
             return note
 
     def list(self, owner: str) -> list[Note]:
         with self._lock:
-            return [note for note in self._notes.values() if note.owner == owner]
+            return list(self._by_owner.get(owner, {}).values())
 
     def get(self, owner: str, note_id: int) -> Note | None:
         with self._lock:
-            note = self._notes.get(note_id)
-            return note if note is not None and note.owner == owner else None
+            return self._by_owner.get(owner, {}).get(note_id)
 
     def update(self, owner: str, note_id: int, changes: dict[str, Any], now: float) -> Note | None:
         with self._lock:
-            note = self._notes.get(note_id)
-            if note is None or note.owner != owner:
+            note = self._by_owner.get(owner, {}).get(note_id)
+            if note is None:
                 return None
             for name, value in changes.items():
                 setattr(note, name, list(value) if name == "tags" else value)
             note.updated_at = now
             return note
 
-    def count(self) -> int:
-        return len(self._notes)
+    def count(self, owner: str | None = None) -> int:
+        """How many notes are kept (for ``owner`` alone, if given)."""
+        with self._lock:
+            if owner is not None:
+                return len(self._by_owner.get(owner, {}))
+            return sum(len(notes) for notes in self._by_owner.values())
 
     def delete(self, owner: str, note_id: int) -> bool:
         with self._lock:
-            note = self._notes.get(note_id)
-            if note is None or note.owner != owner:
+            notes = self._by_owner.get(owner, {})
+            if notes.pop(note_id, None) is None:
                 return False
-            del self._notes[note_id]
+            if not notes:
+                del self._by_owner[owner]
             return True
 
 
