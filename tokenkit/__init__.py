@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 
-from .auth import ApiKeyAuth, BearerAuth, FlowAuth, HeaderAuth
+from .auth import ApiKeyAuth, BearerAuth, FlowAuth, HeaderAuth, TokenAuth
 from .decode import DecodedToken, decode
 from .verify import Verifier, verify
 from .diagnose import Challenge, Diagnosis, diagnose, parse_retry_after, parse_www_authenticate, raise_for_auth
@@ -42,7 +42,7 @@ from .errors import (
     WrongIssuerError,
     WrongTokenTypeError,
 )
-from .pool import TokenPool, TokenStats
+from .pool import PoolEvent, TokenPool, TokenStats
 from .refresh import RefreshingAuth
 from .retry import TimeoutSession, session
 from .secrets import RedactingFilter, from_env, mask, redact
@@ -74,9 +74,11 @@ __all__ = [
     "HeaderAuth",
     "ApiKeyAuth",
     "FlowAuth",
+    "TokenAuth",
     "RefreshingAuth",
     "TokenPool",
     "TokenStats",
+    "PoolEvent",
     "session",
     "TimeoutSession",
     # reading and explaining

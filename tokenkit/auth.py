@@ -1,4 +1,16 @@
-"""Auth objects for ``requests``: put a token on a request, one class per way of sending it.
+"""Auth objects for ``requests``, httpx2 and httpx: put a token on a request, one class per way of sending it.
+
+**One object, three libraries.** Every class here is a ``requests`` auth (``__call__``)
+and an httpx2/httpx ``Auth`` (``sync_auth_flow``/``async_auth_flow``). httpx clients
+accept an auth only if it *is* an ``httpx.Auth`` (``isinstance`` in ``Client._build_auth``;
+anything else callable is wrapped as a plain function that never sees the answer). So
+the root class :class:`TokenAuth` takes ``httpx2.Auth`` and ``httpx.Auth`` as extra bases,
+but only once those libraries are imported by someone else, so ``import tokenkit`` stays
+light: a library already imported is adopted when tokenkit is imported, and one imported
+later is adopted right after its own import finishes, by a post-import hook
+(:class:`_AdoptOnImport`, a ``sys.meta_path`` entry that finds nothing itself, watches
+only those two names and removes itself once both are adopted). Objects created before
+are covered too: a class's bases are looked up at ``isinstance`` time.
 
 Like ``requests.auth.HTTPBasicAuth``: ``__call__(r)`` sets one header (or query parameter)
 and returns the request, nothing else; ``__eq__`` so sessions and tests can compare them;
@@ -23,8 +35,9 @@ requests is about to copy for the next hop, by the same rule requests applies to
 from __future__ import annotations
 
 import functools
+import sys
 import threading
-from collections.abc import Generator
+from collections.abc import AsyncGenerator, Generator
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -33,10 +46,131 @@ from requests.auth import AuthBase
 from requests.cookies import extract_cookies_to_jar
 from requests.sessions import SessionRedirectMixin
 
+from .exchange import is_httpx
+from .flow import Credentials, Decision, aadvance, advance
 from .secrets import mask, register_credential_param
 from .tokens import Token
 
-__all__ = ["HeaderAuth", "BearerAuth", "ApiKeyAuth", "FlowAuth", "raw_token", "leaves_origin", "redirect_target"]
+__all__ = [
+    "TokenAuth",
+    "HeaderAuth",
+    "BearerAuth",
+    "ApiKeyAuth",
+    "FlowAuth",
+    "raw_token",
+    "leaves_origin",
+    "redirect_target",
+    "adopt_httpx_bases",
+]
+
+
+# -- the root: a requests auth that becomes an httpx2/httpx Auth ------------------------------
+class _Plain:
+    """A plain base, so :class:`TokenAuth`'s bases can be extended (CPython refuses that
+    for a class whose only base is ``object``)."""
+
+
+class TokenAuth(_Plain):
+    """Root of tokenkit's auths: httpx2's and httpx's ``Auth`` join its bases once imported.
+
+    Subclasses set credentials in :meth:`_apply_httpx` (simple auths) or write a
+    decision (:class:`FlowAuth`); the httpx drivers here run either.
+    """
+
+    # httpx2/httpx's Auth protocol (their base class's versions are never used)
+    requires_request_body = False
+    requires_response_body = False
+
+    def _apply_httpx(self, request: Any) -> None:  # pragma: no cover - every subclass has one
+        raise NotImplementedError
+
+    def sync_auth_flow(self, request: Any) -> Generator[Any, Any, None]:
+        """httpx2/httpx sync driver for an auth that only sets credentials."""
+        self._apply_httpx(request)
+        yield request
+
+    async def async_auth_flow(self, request: Any) -> AsyncGenerator[Any, Any]:
+        """httpx2/httpx async driver for an auth that only sets credentials."""
+        self._apply_httpx(request)
+        yield request
+
+
+_HTTPX_MODULES = ("httpx2", "httpx")
+
+
+def adopt_httpx_bases() -> None:
+    """Give :class:`TokenAuth` the ``Auth`` base of each of httpx2/httpx that is imported.
+
+    Cheap (two dictionary lookups) and idempotent; never imports anything.
+    """
+    modules = sys.modules
+    for name in _HTTPX_MODULES:
+        module = modules.get(name)
+        base = getattr(module, "Auth", None) if module is not None else None
+        if isinstance(base, type) and base not in TokenAuth.__bases__:
+            with _bases_lock:
+                if base not in TokenAuth.__bases__:
+                    TokenAuth.__bases__ = (*TokenAuth.__bases__, base)
+    if len(TokenAuth.__bases__) > len(_HTTPX_MODULES):  # both adopted: the hook has nothing left to do
+        sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, _AdoptOnImport)]
+
+
+_bases_lock = threading.Lock()
+
+
+class _AdoptOnImport:
+    """Post-import hook: after httpx2/httpx finish importing, adopt their ``Auth`` as a base.
+
+    A ``sys.meta_path`` finder that never provides a module. Asked for ``httpx2`` or
+    ``httpx``, it asks the other finders for the real spec and returns it with a loader
+    that runs the real one and then :func:`adopt_httpx_bases`; every other name goes by.
+    """
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname not in _HTTPX_MODULES:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = _AdoptingLoader(spec.loader)
+                return spec
+        return None
+
+
+class _AdoptingLoader:
+    """The real loader, plus :func:`adopt_httpx_bases` once the module has run."""
+
+    def __init__(self, loader: Any) -> None:
+        self._loader = loader
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        self._loader.exec_module(module)
+        adopt_httpx_bases()
+
+    def __getattr__(self, name: str) -> Any:  # get_resource_reader, is_package, …
+        return getattr(self._loader, name)
+
+
+def _install_import_hook() -> None:
+    if all(name in sys.modules for name in _HTTPX_MODULES):
+        return
+    if not any(isinstance(finder, _AdoptOnImport) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _AdoptOnImport())
+
+
+def _not_an_httpx_auth(auth: object) -> TypeError:
+    adopt_httpx_bases()  # from now on, objects of this class are httpx Auths
+    return TypeError(
+        f"{type(auth).__name__} reached an httpx client as a plain function, so it cannot see the answer "
+        "to renew or rotate (was httpx imported in an unusual way, e.g. under another name?). Create the "
+        "client again: tokenkit's auths are now httpx Auths."
+    )
 
 
 def raw_token(token: str | Token) -> str:
@@ -97,7 +231,7 @@ def _strip_on_cross_origin_redirect(
     return r
 
 
-class HeaderAuth(AuthBase):
+class HeaderAuth(TokenAuth, AuthBase):
     """Send the token in a header: ``{header}: {scheme} {token}``, or the raw token if ``scheme`` is None.
 
     Covers ``Authorization: Bearer …`` (the default), ``Authorization: <token>`` with no
@@ -121,6 +255,9 @@ class HeaderAuth(AuthBase):
         if self._hook is not None:
             r.register_hook("response", self._hook)
         return r
+
+    def _apply_httpx(self, request: Any) -> None:
+        request.headers[self.header] = self._value
 
     def __eq__(self, other: object) -> bool:
         return (
@@ -149,7 +286,7 @@ class BearerAuth(HeaderAuth):
         return f"BearerAuth({mask(self._token)!r})"
 
 
-class ApiKeyAuth(AuthBase):
+class ApiKeyAuth(TokenAuth, AuthBase):
     """An API key in a header (``X-API-Key`` by default) or, with ``query=``, in the URL.
 
     Prefer the header: a key in the URL ends up in server logs, proxies and browser
@@ -179,11 +316,17 @@ class ApiKeyAuth(AuthBase):
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         if self.query:
-            r.prepare_url(r.url, {self.query: self._key})
+            r.prepare_url(r.url or "", {self.query: self._key})
         else:
-            r.headers[self.header] = self._key  # type: ignore[index]
+            r.headers[self.header or "X-API-Key"] = self._key
         r.register_hook("response", self._hook)
         return r
+
+    def _apply_httpx(self, request: Any) -> None:
+        if self.query:
+            request.url = request.url.copy_merge_params({self.query: self._key})
+        else:
+            request.headers[self.header or "X-API-Key"] = self._key
 
     def __eq__(self, other: object) -> bool:
         return (
@@ -209,24 +352,37 @@ Flow = Generator[requests.PreparedRequest, requests.Response, None]
 _NO_POSITION = object()
 
 
-class FlowAuth(AuthBase):
-    """Base for an auth whose exchange is one generator, as in httpx's ``Auth.auth_flow``.
+class FlowAuth(TokenAuth, AuthBase):
+    """Base for an auth that reacts to the answer; its decision is one generator, :meth:`decide`.
 
-    Subclasses write :meth:`auth_flow`: set the credentials on ``request``, ``yield`` it,
-    receive the response, and either return (the response goes to the caller) or yield a
-    *copy* of the request with new credentials to have it resent. The generator lives for
-    one request only, so a resend decision can never leak into another request.
+    ``decide()`` yields :class:`~tokenkit.flow.Credentials` to have the request sent with
+    them and receives the response; it may yield credentials again to have the request
+    resent (at most ``max_resends`` times), and :class:`~tokenkit.flow.Effect` for work
+    such as renewing a token, which each driver runs its own way (see :mod:`tokenkit.flow`).
+    The generator lives for one request only, so a resend decision can never leak into
+    another request. Three drivers run the same decision:
 
-    The plumbing is ``HTTPDigestAuth``'s: a response hook that consumes and closes the first
-    response (so its connection can be reused), rewinds a file body, carries cookies over,
-    sends the copy on ``r.connection.send(prep, **kwargs)`` and appends the first response to
-    ``history``. A per-thread flag, like Digest's ``num_401_calls``, refuses to resend from
-    inside a resend, and ``max_resends`` bounds how many a single flow may ask for.
+    - **requests**: :meth:`auth_flow` turns it into a generator of prepared requests, and
+      the plumbing is ``HTTPDigestAuth``'s: a response hook that consumes and closes the
+      first response (so its connection can be reused), rewinds a file body, carries
+      cookies over, sends a copy on ``r.connection.send(prep, **kwargs)`` and appends the
+      first response to ``history``. A per-thread flag, like Digest's ``num_401_calls``,
+      refuses to resend from inside a resend.
+    - **httpx2/httpx sync** (:meth:`sync_auth_flow`) and **async** (:meth:`async_auth_flow`):
+      the library's own auth-flow protocol; effects are awaited in the async one.
+
+    A subclass written for requests alone may still override :meth:`auth_flow` with a
+    generator of prepared requests, as before ``decide`` existed.
     """
 
     #: Upper bound on resends for one request, whatever the flow yields.
     max_resends: int = 1
 
+    def decide(self) -> Decision:  # pragma: no cover - abstract
+        raise NotImplementedError
+        yield Credentials({})
+
+    # -- requests ------------------------------------------------------------------------------
     @property
     def _thread_local(self) -> threading.local:
         # Created on first use, so a subclass need not remember to call super().__init__().
@@ -235,13 +391,28 @@ class FlowAuth(AuthBase):
             local = self.__dict__.setdefault("_flow_local", threading.local())
         return local
 
-    def auth_flow(self, request: requests.PreparedRequest) -> Flow:  # pragma: no cover - abstract
-        raise NotImplementedError
-        yield request
+    def auth_flow(self, request: requests.PreparedRequest) -> Flow:
+        """:meth:`decide` as a generator of prepared requests, for the requests driver."""
+        decision = self.decide()
+        try:
+            step = advance(decision, None)
+            while step is not None:
+                request.headers.update(step.headers)
+                response = yield request
+                step = advance(decision, response)
+                if step is not None:
+                    request = request.copy()
+        finally:
+            decision.close()
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        if not hasattr(r, "register_hook"):  # an httpx request, through httpx's FunctionAuth
+            raise _not_an_httpx_auth(self)
         flow = self.auth_flow(r)
-        first = next(flow)
+        try:
+            first = next(flow)
+        except StopIteration:
+            return r
         try:
             position: Any = first.body.tell()  # type: ignore[union-attr]
         except AttributeError:
@@ -281,8 +452,9 @@ class FlowAuth(AuthBase):
         # Consume content and release the original connection so the resend can reuse it.
         r.content  # noqa: B018
         r.close()
-        extract_cookies_to_jar(prep._cookies, r.request, r.raw)  # type: ignore[attr-defined]
-        prep.prepare_cookies(prep._cookies)  # type: ignore[attr-defined]
+        jar = prep._cookies  # type: ignore[attr-defined]
+        extract_cookies_to_jar(jar, r.request, r.raw)
+        prep.prepare_cookies(jar)
         self._thread_local.resending = True
         try:
             _r = r.connection.send(prep, **kwargs)  # type: ignore[attr-defined]
@@ -292,6 +464,56 @@ class FlowAuth(AuthBase):
         _r.request = prep
         return _r
 
+    # -- httpx2 / httpx --------------------------------------------------------------------------
+    def sync_auth_flow(self, request: Any) -> Generator[Any, Any, None]:
+        """The httpx2/httpx sync driver: effects run in this thread."""
+        decision = self.decide()
+        try:
+            step = advance(decision, None)
+            resends = 0
+            while step is not None:
+                request.headers.update(step.headers)
+                response = yield request
+                if response.status_code >= 400:
+                    response.read()  # small; the decision or an error may read it
+                step = advance(decision, response)
+                if step is None or resends >= self.max_resends:
+                    return
+                resends += 1
+                request = _copy_httpx(request)
+        finally:
+            decision.close()
+
+    async def async_auth_flow(self, request: Any) -> AsyncGenerator[Any, Any]:
+        """The httpx2/httpx async driver: effects are awaited, so the loop never blocks on them."""
+        decision = self.decide()
+        try:
+            step = await aadvance(decision, None)
+            resends = 0
+            while step is not None:
+                request.headers.update(step.headers)
+                response = yield request
+                if response.status_code >= 400:
+                    await response.aread()
+                step = await aadvance(decision, response)
+                if step is None or resends >= self.max_resends:
+                    return
+                resends += 1
+                request = _copy_httpx(request)
+        finally:
+            decision.close()
+
+
+def _copy_httpx(request: Any) -> Any:
+    """A new httpx2/httpx request like ``request`` (same body stream), so history keeps what was sent."""
+    return type(request)(
+        request.method,
+        request.url,
+        headers=request.headers.copy(),
+        stream=request.stream,
+        extensions=dict(request.extensions),
+    )
+
 
 def _can_resend(request: requests.PreparedRequest, position: Any) -> bool:
     """A streamed body (generator) is gone once sent; a file body can be rewound."""
@@ -299,3 +521,7 @@ def _can_resend(request: requests.PreparedRequest, position: Any) -> bool:
     if body is None or isinstance(body, (bytes, str)):
         return True
     return position is not _NO_POSITION and hasattr(body, "seek")
+
+
+adopt_httpx_bases()  # httpx2/httpx imported before tokenkit: their Auth is a base from the start
+_install_import_hook()  # imported after: adopted as soon as their import finishes

@@ -172,7 +172,12 @@ def _message_from(diagnosis: Diagnosis | None, response: Any) -> str:
         return summary
     request = _request_of(response)
     method = getattr(request, "method", None) or ""
-    url = getattr(request, "url", None) or getattr(response, "url", None)
+    url = getattr(request, "url", None)
+    if url is None:
+        try:
+            url = getattr(response, "url", None)
+        except RuntimeError:  # a bare httpx Response
+            url = None
     where = safe_url(str(url) if url is not None else None)
     return f"{summary} [HTTP {response.status_code} from {method} {where}]".replace("  ", " ")
 

@@ -105,7 +105,10 @@ def exchange_of(response: Any) -> Exchange:
         content = response.content
     except Exception:  # httpx's ResponseNotRead for a stream nobody read
         content = b""
-    url = getattr(response, "url", None)
+    try:
+        url = getattr(response, "url", None)
+    except RuntimeError:  # httpx: a Response built by hand has no request, hence no URL
+        url = None
     reason = getattr(response, "reason", None) or getattr(response, "reason_phrase", None)
     return Exchange(
         status=int(response.status_code),

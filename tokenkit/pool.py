@@ -13,23 +13,25 @@ Time is injected (``clock``, ``sleep``) so tests and lessons can run it without 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from typing import Any, Literal
 
-import requests
-
-from .auth import Flow, FlowAuth, raw_token
+from .auth import FlowAuth, raw_token
+from .diagnose import diagnose
 from .errors import RateLimitedError
+from .flow import Credentials, Decision, Effect
 from .headers import retry_after_seconds
 from .refresh import RefreshingAuth
 from .secrets import get_logger, mask
 from .sources import TokenSource
 from .tokens import Token
 
-__all__ = ["TokenPool", "TokenStats"]
+__all__ = ["TokenPool", "TokenStats", "PoolEvent"]
 
 log: logging.Logger = get_logger("tokenkit.pool")
 
@@ -44,6 +46,27 @@ class TokenStats:
     rate_limited: int
     cooling_until: float | None  # on the pool's clock; None when not cooling
     cooling_for: float  # seconds left of the cooldown (0 when available)
+
+
+@dataclass(frozen=True)
+class PoolEvent:
+    """What happened in a pool, for a listener (:meth:`TokenPool.add_listener`).
+
+    ``kind``: ``"sent"`` (a request went out with token ``index`` and came back with
+    ``status``), ``"rate_limited"`` (token ``index`` got a 429 and cools down for
+    ``seconds``) or ``"waited"`` (every token was cooling; the pool waited ``seconds``,
+    ``index`` is None). ``token`` is masked; ``at`` is on the pool's clock.
+    """
+
+    kind: Literal["sent", "rate_limited", "waited"]
+    index: int | None
+    token: str
+    at: float
+    status: int | None = None
+    seconds: float | None = None
+
+
+PoolListener = Callable[[PoolEvent], object]
 
 
 class _Slot:
@@ -66,6 +89,11 @@ class _Slot:
             return self._auth.get_token().authorization
         return self._value
 
+    async def aauthorization(self) -> str:
+        if self._auth is not None:
+            return (await self._auth.aget_token()).authorization
+        return self._value
+
     def masked(self) -> str:
         if self._auth is not None:
             token = self._auth.token
@@ -74,12 +102,16 @@ class _Slot:
 
 
 class TokenPool(FlowAuth):
-    """A ``requests`` auth that rotates ``tokens_or_sources`` and fails over on 429.
+    """An auth (requests, httpx2, httpx; sync and async) that rotates ``tokens_or_sources`` and fails over on 429.
 
     Items may be token strings, :class:`Token` objects or sources (each source is wrapped
     in its own :class:`RefreshingAuth`, so it is renewed before expiry). ``max_wait`` is the
     longest the pool will wait, per request, for a cooling token to come back;
     ``default_cooldown`` is used for a 429 without ``Retry-After`` or rate-limit reset.
+    ``sleep`` waits in threads, ``asleep`` (default ``asyncio.sleep``) under asyncio.
+
+    Listeners (:meth:`add_listener`) receive a :class:`PoolEvent` after a token is sent,
+    rate limited or waited on, outside the pool's lock; an error in one is logged.
     """
 
     def __init__(
@@ -90,6 +122,7 @@ class TokenPool(FlowAuth):
         sleep: Callable[[float], object] = time.sleep,
         *,
         default_cooldown: float = 1.0,
+        asleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
         self._slots = [_Slot(i, item) for i, item in enumerate(tokens_or_sources)]
         if not self._slots:
@@ -98,6 +131,8 @@ class TokenPool(FlowAuth):
         self.clock = clock
         self.sleep = sleep
         self.default_cooldown = default_cooldown
+        self.asleep = asleep
+        self._listeners: tuple[PoolListener, ...] = ()
         self._lock = threading.Lock()
         self._next = 0
         # Each token gets at most one try per request, plus one after waiting for a cooldown.
@@ -107,53 +142,107 @@ class TokenPool(FlowAuth):
         return len(self._slots)
 
     # -- the decision, in one place ---------------------------------------------------------
-    def auth_flow(self, request: requests.PreparedRequest) -> Flow:
+    def decide(self) -> Decision:
         """Send with the next available token; on 429 cool it down and resend with another."""
-        response: requests.Response | None = None
-        for attempt in range(len(self._slots) + 1):  # every token once, plus one after a wait
-            if attempt:
-                request = request.copy()
-            slot = self._acquire(last_response=response)  # may wait, or raise RateLimitedError
-            request.headers["Authorization"] = slot.authorization()
-            response = yield request
+        response: Any = None
+        for _ in range(len(self._slots) + 1):  # every token once, plus one after a wait
+            slot = yield Effect(self._acquire, self._aacquire, (response,))  # may wait, or raise
+            authorization = yield Effect(slot.authorization, slot.aauthorization)
+            response = yield Credentials({"Authorization": authorization})
+            self._emit(PoolEvent("sent", slot.index, slot.masked(), self.clock(), status=response.status_code))
             if response.status_code != 429:
                 return
             self._cool_down(slot, response)
 
+    # -- listeners ---------------------------------------------------------------------------------
+    def add_listener(self, listener: PoolListener) -> Callable[[], None]:
+        """Call ``listener(event)`` for each :class:`PoolEvent`; returns a function that removes it."""
+        with self._lock:
+            self._listeners = (*self._listeners, listener)
+
+        def unsubscribe() -> None:
+            self.remove_listener(listener)
+
+        return unsubscribe
+
+    def remove_listener(self, listener: PoolListener) -> None:
+        """Stop calling ``listener`` (no error if it is not there)."""
+        with self._lock:
+            listeners = list(self._listeners)
+            for i, item in enumerate(listeners):
+                if item is listener or item == listener:
+                    del listeners[i]
+                    break
+            self._listeners = tuple(listeners)
+
+    def _emit(self, event: PoolEvent) -> None:
+        for listener in self._listeners:  # a snapshot: the tuple is replaced, never changed
+            try:
+                listener(event)
+            except Exception:
+                log.exception("pool listener %r failed", listener)
+
     # -- rotation and cooldowns ----------------------------------------------------------------
-    def _acquire(self, last_response: requests.Response | None) -> _Slot:
-        """Next token in round-robin order that is not cooling; wait (bounded) if all are."""
+    def _pick(self) -> tuple[_Slot | None, float, int]:
+        """Next token in round-robin order that is not cooling, or how long until one is."""
+        with self._lock:
+            now = self.clock()
+            n = len(self._slots)
+            for step in range(n):
+                slot = self._slots[(self._next + step) % n]
+                if slot.cooling_until <= now:
+                    self._next = (slot.index + 1) % n
+                    slot.requests += 1
+                    return slot, 0.0, n
+            return None, min(s.cooling_until for s in self._slots) - now, n
+
+    def _too_long(self, wait: float, n: int, last_response: Any) -> RateLimitedError:
+        return RateLimitedError(
+            f"all {n} tokens are rate limited; the first is free again in {wait:.1f} s, "
+            f"more than max_wait={self.max_wait:g} s allows",
+            response=last_response,
+            diagnosis=diagnose(last_response) if last_response is not None else None,
+            retry_after=wait,
+        )
+
+    def _acquire(self, last_response: Any = None) -> _Slot:
+        """Next available token; wait (bounded by ``max_wait``) if all are cooling."""
         waited = 0.0
         while True:
-            with self._lock:
-                now = self.clock()
-                n = len(self._slots)
-                for step in range(n):
-                    slot = self._slots[(self._next + step) % n]
-                    if slot.cooling_until <= now:
-                        self._next = (slot.index + 1) % n
-                        slot.requests += 1
-                        return slot
-                wait = min(s.cooling_until for s in self._slots) - now
+            slot, wait, n = self._pick()
+            if slot is not None:
+                return slot
             if waited + wait > self.max_wait:
-                raise RateLimitedError(
-                    f"all {n} tokens are rate limited; the first is free again in {wait:.1f} s, "
-                    f"more than max_wait={self.max_wait:g} s allows",
-                    response=last_response,
-                    retry_after=wait,
-                )
+                raise self._too_long(wait, n, last_response)
             log.info("all %d tokens cooling down; waiting %.1f s", n, wait)
             self.sleep(wait)
             waited += wait
+            self._emit(PoolEvent("waited", None, "", self.clock(), seconds=wait))
 
-    def _cool_down(self, slot: _Slot, response: requests.Response) -> None:
+    async def _aacquire(self, last_response: Any = None) -> _Slot:
+        """:meth:`_acquire` for asyncio: the wait is awaited."""
+        waited = 0.0
+        while True:
+            slot, wait, n = self._pick()
+            if slot is not None:
+                return slot
+            if waited + wait > self.max_wait:
+                raise self._too_long(wait, n, last_response)
+            log.info("all %d tokens cooling down; waiting %.1f s", n, wait)
+            await self.asleep(wait)
+            waited += wait
+            self._emit(PoolEvent("waited", None, "", self.clock(), seconds=wait))
+
+    def _cool_down(self, slot: _Slot, response: Any) -> None:
         seconds = retry_after_seconds(response)
         if seconds is None:
             seconds = self.default_cooldown
         with self._lock:
             slot.rate_limited += 1
-            slot.cooling_until = max(slot.cooling_until, self.clock() + seconds)
+            now = self.clock()
+            slot.cooling_until = max(slot.cooling_until, now + seconds)
         log.info("token %d rate limited: cooling down for %.1f s", slot.index, seconds)
+        self._emit(PoolEvent("rate_limited", slot.index, slot.masked(), now, status=response.status_code, seconds=seconds))
 
     # -- for lessons -------------------------------------------------------------------------------
     def stats(self) -> list[TokenStats]:

@@ -23,10 +23,12 @@ can stretch without end.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal, Protocol, runtime_checkable
 from urllib.parse import quote_plus, urljoin
@@ -49,6 +51,7 @@ __all__ = [
     "AuthMethod",
     "send_or_explain",
     "exchange",
+    "aexchange",
     "MAX_ANSWER_BYTES",
 ]
 
@@ -87,6 +90,9 @@ class StaticToken:
     def fetch(self) -> Token:
         return self.token
 
+    async def afetch(self) -> Token:
+        return self.token
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, StaticToken) and self.token == other.token
 
@@ -110,6 +116,9 @@ class EnvToken:
 
     def fetch(self) -> Token:
         return Token.from_string(from_env(self.name, dotenv_path=self.dotenv_path), clock=self.clock)
+
+    async def afetch(self) -> Token:
+        return self.fetch()  # an environment lookup (and at most one small file): no network
 
     def __repr__(self) -> str:
         return f"EnvToken({self.name!r})"
@@ -232,6 +241,102 @@ def _read_whole(
     return response
 
 
+async def aexchange(
+    client: Any,
+    method: str,
+    url: str,
+    *,
+    timeout: float | tuple[float, float] | None,
+    max_bytes: int = MAX_ANSWER_BYTES,
+    **kwargs: Any,
+) -> Any:
+    """:func:`exchange` on an httpx2/httpx ``AsyncClient``: no redirects, a deadline, a size limit.
+
+    The whole exchange (connecting, sending, headers, body) runs under one
+    ``asyncio.wait_for`` of ``timeout`` seconds; the answer is read in chunks and refused
+    past ``max_bytes``. Returns a response whose body is read.
+    """
+    total = None if timeout is None else (float(sum(timeout)) if isinstance(timeout, tuple) else float(timeout))
+
+    async def run() -> Any:
+        async with client.stream(method, url, follow_redirects=False, timeout=total, **kwargs) as response:
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise TokenEndpointError(
+                        error="invalid_response",
+                        error_description=f"the answer from {safe_url(url)} is larger than {max_bytes} bytes",
+                    )
+                chunks.append(chunk)
+        # A response with its body in memory, built through the public constructor.
+        return type(response)(
+            response.status_code,
+            headers=response.headers,
+            content=b"".join(chunks),
+            request=response.request,
+            extensions=response.extensions,
+        )
+
+    try:
+        if total is None:
+            return await run()
+        return await asyncio.wait_for(run(), total)
+    except TokenKitError:
+        raise
+    except asyncio.TimeoutError:
+        raise ServerUnreachableError(url, None, timed_out=True, timeout=total) from None
+    except Exception as exc:
+        mapped = unreachable(exc, url, total)
+        if mapped is None:
+            raise
+        raise mapped from None
+
+
+_loop_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
+_loop_clients_lock = threading.Lock()
+
+
+def _loop_client() -> Any:
+    """One httpx2 (else httpx) ``AsyncClient`` per event loop, for sources given none.
+
+    An AsyncClient's connections belong to the loop that opened them, so one per loop;
+    reusing it keeps TLS setup and connections out of every token fetch (and off the
+    loop's time). The library already imported wins; else httpx2, the maintained line.
+    """
+    loop = asyncio.get_running_loop()
+    with _loop_clients_lock:
+        client = _loop_clients.get(loop)
+        if client is None:
+            client = _loop_clients[loop] = _async_client_class()()
+        return client
+
+
+def _async_client_class() -> Any:
+    import sys
+
+    for name in ("httpx2", "httpx"):
+        if name in sys.modules:
+            return sys.modules[name].AsyncClient
+    for name in ("httpx2", "httpx"):
+        try:
+            module = __import__(name)
+        except ImportError:
+            continue
+        return module.AsyncClient
+    raise ImportError(
+        "async token fetches need httpx2 (or httpx): pip install 'tokenkit-auth[httpx2]', or pass async_client="
+    )
+
+
+def _keep_refresh_token(new: Token, refresh_token: str) -> Token:
+    """A server that does not rotate refresh tokens may keep the old one valid: carry it over (RFC 6749 §6)."""
+    if new.refresh_token is None:
+        return Token(new.access_token, new.token_type, new.expires_at, new.scopes, refresh_token, clock=new.clock)
+    return new
+
+
 def _token_url_for(api_url: str) -> str:
     """The mock's (and this tutorial's) token endpoint under an API base URL."""
     return api_url.rstrip("/") + "/oauth/token"
@@ -257,6 +362,10 @@ class ClientCredentials:
     the server's description (credentials in it masked) and a diagnosis; a server that
     does not answer raises :class:`~tokenkit.ServerUnreachableError`.
 
+    ``afetch()``/``arefresh()`` do the same through an httpx2 (or httpx) ``AsyncClient``
+    (``async_client=``, or one per event loop made on first use), with the same errors,
+    masking, redirect refusal and deadline; the event loop keeps running meanwhile.
+
     ``timeout`` is a **deadline** for each call: the whole answer must be in within that
     many seconds, or :class:`~tokenkit.ServerUnreachableError` with ``timed_out=True``.
     Redirects from the token, revocation and introspection endpoints are never followed,
@@ -277,6 +386,7 @@ class ClientCredentials:
         *,
         clock: Clock = time.time,
         extra: Mapping[str, str] | None = None,
+        async_client: Any = None,
     ) -> None:
         if auth_method not in ("client_secret_basic", "client_secret_post", "json"):
             raise ValueError(
@@ -292,6 +402,8 @@ class ClientCredentials:
         self.timeout = timeout
         self.clock = clock
         self.extra = dict(extra or {})
+        #: The httpx2/httpx ``AsyncClient`` for :meth:`afetch`; None: one per event loop, made on first use.
+        self.async_client = async_client
 
     @classmethod
     def from_env(
@@ -324,12 +436,33 @@ class ClientCredentials:
     # -- the grants ---------------------------------------------------------------------
     def fetch(self) -> Token:
         """Get a new token with the client credentials grant (RFC 6749 §4.4)."""
+        return self._request_token(self._fetch_params())
+
+    async def afetch(self) -> Token:
+        """:meth:`fetch` for async code, through an httpx2/httpx ``AsyncClient``: same errors, same rules."""
+        return await self._arequest_token(self._fetch_params())
+
+    async def arefresh(self, token: Token | str) -> Token:
+        """:meth:`refresh` for async code."""
+        params, refresh_token = self._refresh_params(token)
+        return _keep_refresh_token(await self._arequest_token(params), refresh_token)
+
+    def _fetch_params(self) -> dict[str, str]:
         params = {"grant_type": "client_credentials"}
         if self.scope:
             params["scope"] = self.scope
         if self.audience:
             params["audience"] = self.audience
-        return self._request_token(params)
+        return params
+
+    def _refresh_params(self, token: Token | str) -> tuple[dict[str, str], str]:
+        refresh_token = token.refresh_token if isinstance(token, Token) else token
+        if not refresh_token:
+            raise ValueError("this token has no refresh_token; call fetch() for a new one")
+        params = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+        if self.scope:
+            params["scope"] = self.scope
+        return params, refresh_token
 
     def refresh(self, token: Token | str) -> Token:
         """Renew with the refresh-token grant (RFC 6749 §6).
@@ -339,18 +472,8 @@ class ClientCredentials:
         old one valid, so it is carried over to the new :class:`Token` (§6: "the client MAY
         have to discard the old refresh token" only when a new one is issued).
         """
-        refresh_token = token.refresh_token if isinstance(token, Token) else token
-        if not refresh_token:
-            raise ValueError("this token has no refresh_token; call fetch() for a new one")
-        params = {"grant_type": "refresh_token", "refresh_token": refresh_token}
-        if self.scope:
-            params["scope"] = self.scope
-        new = self._request_token(params)
-        if new.refresh_token is None:
-            new = Token(
-                new.access_token, new.token_type, new.expires_at, new.scopes, refresh_token, clock=new.clock
-            )
-        return new
+        params, refresh_token = self._refresh_params(token)
+        return _keep_refresh_token(self._request_token(params), refresh_token)
 
     def revoke(self, token: Token | str, *, token_type_hint: str | None = None, revocation_url: str | None = None) -> None:
         """Revoke a token (RFC 7009). ``revocation_url`` defaults to ``…/oauth/revoke`` next to the token URL."""
@@ -407,7 +530,7 @@ class ClientCredentials:
         values += [v for k, v in (params or {}).items() if k in ("refresh_token", "token") and v]
         return values
 
-    def _post(self, url: str, params: dict[str, str], *, what: str = "token endpoint") -> requests.Response:
+    def _request_parts(self, params: dict[str, str]) -> tuple[dict[str, str], dict[str, Any]]:
         headers = {"Accept": "application/json"}
         body = {**self.extra, **params}
         if self.auth_method == "client_secret_basic":
@@ -416,12 +539,24 @@ class ClientCredentials:
             body["client_id"] = self.client_id
             body["client_secret"] = self._client_secret
         kwargs: dict[str, Any] = {"json": body} if self.auth_method == "json" else {"data": body}
+        return headers, kwargs
+
+    def _post(self, url: str, params: dict[str, str], *, what: str = "token endpoint") -> requests.Response:
+        headers, kwargs = self._request_parts(params)
         response = exchange(self.session, "POST", url, headers=headers, timeout=self.timeout, **kwargs)
         if response.is_redirect or 300 <= response.status_code < 400:
             self._refuse_redirect(response, url, what)
         return response
 
-    def _refuse_redirect(self, response: requests.Response, url: str, what: str) -> None:
+    async def _apost(self, url: str, params: dict[str, str], *, what: str = "token endpoint") -> Any:
+        headers, kwargs = self._request_parts(params)
+        client = self.async_client if self.async_client is not None else _loop_client()
+        response = await aexchange(client, "POST", url, headers=headers, timeout=self.timeout, **kwargs)
+        if 300 <= response.status_code < 400:
+            self._refuse_redirect(response, url, what)
+        return response
+
+    def _refuse_redirect(self, response: Any, url: str, what: str) -> None:
         location = response.headers.get("Location") or ""
         target = urljoin(url, location.strip()) if location else ""
         same = target and urljoin(target, "/") == urljoin(url, "/")
@@ -439,7 +574,14 @@ class ClientCredentials:
 
     def _request_token(self, params: dict[str, str]) -> Token:
         response = self._post(self.token_url, params)
-        now = self.clock()  # as close as possible to the answer, for expires_in
+        return self._token_from(response, params, self.clock())  # now: as close as possible to the answer
+
+    async def _arequest_token(self, params: dict[str, str]) -> Token:
+        response = await self._apost(self.token_url, params)
+        return self._token_from(response, params, self.clock())
+
+    def _token_from(self, response: Any, params: dict[str, str], now: float) -> Token:
+        """The token in a token endpoint's answer (requests or httpx), or the error it amounts to."""
         if response.status_code >= 400:
             raise TokenEndpointError(response=response, diagnosis=diagnose(response))
         try:

@@ -58,9 +58,12 @@ class Verifier:
     discovery cache; PyJWKClient ages its own key cache.
 
     ``refetch_cooldown``: a token whose ``kid`` is not in the cached set makes the JWKS be
-    fetched again once, but (PyJWT ≥ 2.10) not sooner than this many seconds after the
-    last fetch, so a flood of made-up kids cannot hammer the issuer. ``None`` keeps
-    PyJWT's default (30 s); ``0`` refetches at once (a key rotated a moment ago).
+    fetched again once (keys rotate), and PyJWT ≥ 2.10 can refuse to do that sooner than
+    this many seconds after the last fetch, so a flood of made-up kids cannot hammer the
+    issuer. The default 0 refetches at once: a server that rotated its keys a moment ago
+    (the mock in a lesson, a restarted issuer on the same URL) is followed immediately.
+    A service that verifies tokens from the open internet should pass a cooldown (PyJWT's
+    own default is 30 s; ``None`` keeps it).
     """
 
     def __init__(
@@ -69,7 +72,7 @@ class Verifier:
         lifespan: float = 300.0,
         timeout: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
-        refetch_cooldown: float | None = None,
+        refetch_cooldown: float | None = 0.0,
     ) -> None:
         self.lifespan = lifespan
         self.timeout = timeout

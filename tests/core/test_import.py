@@ -8,7 +8,7 @@ import sys
 
 import tokenkit
 
-HEAVY = ("fastapi", "uvicorn", "starlette", "ipywidgets", "jwt", "cryptography", "dotenv")
+HEAVY = ("fastapi", "uvicorn", "starlette", "ipywidgets", "jwt", "cryptography", "dotenv", "httpx2", "httpx", "anyio")
 
 
 def test_import_pulls_in_nothing_heavy():

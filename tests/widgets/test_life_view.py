@@ -81,11 +81,32 @@ def test_counts_tokens_obtained_before_the_view(fresh_mock):
     assert "FRESH" in view.state_label.value
 
 
-def test_a_tick_shows_renewals_made_behind_its_back(fresh_mock):
-    """Someone replaces on_refresh after the view hooked in: the count still follows the auth."""
+def test_a_later_on_refresh_does_not_unhook_the_view(fresh_mock):
+    """A later cell sets its own on_refresh: the view is a listener of its own and keeps receiving."""
     auth = short_lived_auth(fresh_mock)
     view = TokenLifeView(auth, live=False)
-    auth.on_refresh = None  # as a later cell that sets its own callback would
+    auth.on_refresh = None
+    auth.refresh()
+    assert len(view.events) == 1
+
+
+def test_a_closed_view_stops_receiving_events_and_two_views_both_do(fresh_mock):
+    auth = short_lived_auth(fresh_mock)
+    first, second = TokenLifeView(auth, live=False), TokenLifeView(auth, live=False)
+    auth.refresh()
+    assert len(first.events) == len(second.events) == 1
+    first.close()
+    auth.refresh()
+    assert len(first.events) == 1 and len(second.events) == 2
+    second.close()
+    assert auth.listeners == ()
+
+
+def test_a_tick_shows_renewals_made_behind_its_back(fresh_mock):
+    """Renewals while the view was detached: the count still follows the auth on the next tick."""
+    auth = short_lived_auth(fresh_mock)
+    view = TokenLifeView(auth, live=False)
+    view.detach()
     auth.refresh()
     auth.refresh()
     assert view.events == []
@@ -127,7 +148,7 @@ def test_live_and_close(fresh_mock):
     assert wait_for(lambda: "EXPIRED" in view.state_label.value)
     view.close()
     assert not thread.is_alive()
-    assert auth.on_refresh is None  # detached on close
+    assert auth.listeners == ()  # detached on close
 
 
 def test_needs_a_refreshing_auth():

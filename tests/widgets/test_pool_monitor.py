@@ -77,3 +77,19 @@ def test_errors_while_reading_the_pool_are_shown():
 def test_needs_a_pool():
     with pytest.raises(TypeError, match="TokenPool"):
         PoolMonitor(object(), live=False)  # type: ignore[arg-type]
+
+
+def test_redraws_on_pool_events_and_stops_listening_when_closed(fresh_mock):
+    """A 429 redraws the table at once (no tick, no click); a closed monitor is no longer a listener."""
+    token = get_token(fresh_mock, "rate-limited")
+    clock = FakeClock(0.0)
+    pool = TokenPool([token], max_wait=0, clock=clock, sleep=clock.advance)
+    monitor = PoolMonitor(pool, live=False)
+    with requests.Session() as s:
+        for _ in range(5):
+            s.get(f"{fresh_mock.url}/data", auth=pool, timeout=10)
+        with pytest.raises(RateLimitedError):
+            s.get(f"{fresh_mock.url}/data", auth=pool, timeout=10)
+    assert "1 × 429" in monitor.summary.value  # drawn by the rate_limited event
+    monitor.close()
+    assert pool._listeners == ()

@@ -6,8 +6,10 @@ line per renewal. With the mock's clock (``RefreshingAuth(source, clock=api.cloc
 a lesson moves time forward and watches the token go STALE, then renewed on the next
 request.
 
-The events come from the auth's ``on_refresh`` hook. A callback the user already set is
-kept and still called (after ours records the event); :meth:`detach` puts it back.
+The events come from a listener added with :meth:`RefreshingAuth.add_listener
+<tokenkit.RefreshingAuth.add_listener>`: the user's own ``on_refresh`` and other
+listeners are untouched, and :meth:`detach` (or closing the view) removes ours, so a
+closed view stops receiving events.
 
 The view stays true without anyone pressing a button: a renewal redraws it at once (from
 the hook), and while ``live`` a daemon thread redraws it about once a second from the
@@ -90,9 +92,8 @@ class TokenLifeView(BaseView):
         self.refresh_button.add_class("tokenkit-refresh-now")
         super().__init__([self.state_label, w.HBox([self.counts, self.refresh_button]), self.events_view])
         self.refresh_button.on_click(self._on_refresh_click)
-        # Chain, never replace, the callback the user set.
-        self._previous_callback = auth.on_refresh
-        auth.on_refresh = self._on_refresh
+        # A listener of our own: the user's on_refresh and other views are left alone.
+        self._unsubscribe: Callable[[], None] | None = auth.add_listener(self._on_refresh)
         self.refresh()
         self.live = live
 
@@ -109,14 +110,15 @@ class TokenLifeView(BaseView):
 
     @shows_errors
     def tick(self) -> None:
-        # Counts too: the auth may have renewed without our hook (someone set on_refresh after us).
+        # Counts too: the auth may have renewed while we were detached.
         self.refresh()
 
     def detach(self) -> None:
-        """Stop listening to the auth and give it back the ``on_refresh`` it had before."""
-        auth = getattr(self, "auth", None)  # close() may run from __del__ of a half-built view
-        if auth is not None and auth.on_refresh == self._on_refresh:
-            auth.on_refresh = self._previous_callback
+        """Stop listening to the auth (idempotent)."""
+        unsubscribe = getattr(self, "_unsubscribe", None)  # close() may run from __del__ of a half-built view
+        if unsubscribe is not None:
+            self._unsubscribe = None
+            unsubscribe()
 
     def close(self) -> None:
         self.detach()
@@ -124,12 +126,8 @@ class TokenLifeView(BaseView):
 
     # -- callbacks ---------------------------------------------------------------------
     def _on_refresh(self, token: Token) -> None:
-        """The auth's hook (any thread, under the auth's lock): record, redraw, then chain."""
-        try:
-            self._record(token)
-        finally:
-            if self._previous_callback is not None:
-                self._previous_callback(token)  # its errors are the core's to log, as before
+        """Our listener (any thread, outside the auth's locks): record and redraw."""
+        self._record(token)
 
     @shows_errors
     def _record(self, token: Token) -> None:

@@ -3,16 +3,21 @@
 Lesson 07 sends a burst of requests through a pool and this view shows the rotation
 happen: the request counts climbing in turn, a 429 putting one token aside, its cooldown
 counting down while the others carry the load. It reads only
-:meth:`TokenPool.stats() <tokenkit.TokenPool.stats>`, whose tokens are already masked.
+:meth:`TokenPool.stats() <tokenkit.TokenPool.stats>`, whose tokens are already masked,
+and redraws on the pool's events (:meth:`TokenPool.add_listener
+<tokenkit.TokenPool.add_listener>`) as well as on its ticker; closing the view removes
+its listener.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
 
-from ..pool import TokenPool, TokenStats
+from ..pool import PoolEvent, TokenPool, TokenStats
 from ._base import BaseView, esc, html_view, set_if_changed, shows_errors, table
 
 __all__ = ["PoolMonitor"]
@@ -45,8 +50,30 @@ class PoolMonitor(BaseView):
         self.refresh_button.add_class("tokenkit-refresh")
         super().__init__([w.HBox([self.summary, self.refresh_button]), self.table])
         self.refresh_button.on_click(self._on_refresh_click)
+        self._last_event_draw = 0.0
+        add = getattr(pool, "add_listener", None)
+        self._unsubscribe: Callable[[], None] | None = add(self._on_event) if callable(add) else None
         self.refresh()
         self.live = live
+
+    def detach(self) -> None:
+        """Stop listening to the pool's events (idempotent)."""
+        unsubscribe = getattr(self, "_unsubscribe", None)
+        if unsubscribe is not None:
+            self._unsubscribe = None
+            unsubscribe()
+
+    def close(self) -> None:
+        self.detach()
+        super().close()
+
+    def _on_event(self, event: PoolEvent) -> None:
+        """A pool event (any thread): redraw at once for a 429 or a wait, at most 10 times a second for sends."""
+        now = time.monotonic()
+        if event.kind == "sent" and now - self._last_event_draw < 0.1:
+            return
+        self._last_event_draw = now
+        self.refresh()
 
     def __repr__(self) -> str:
         return f"PoolMonitor({_count(len(self.pool), 'token')})"
