@@ -145,7 +145,7 @@ TOPICS: tuple[Topic, ...] = (
         "retrying in step. No hand-written sleep loops. Only idempotent methods are retried (not "
         "POST). `raise_on_status=False` returns the last 429 instead of raising `RetryError`. "
         "`tokenkit.session` mounts the same, gives up at once on a `Retry-After` longer than "
-        "`max_wait`, and has no jitter setting yet. Here the 6th call waits for `Retry-After`, "
+        "`max_wait`, and takes `jitter=` (urllib3's `backoff_jitter`). Here the 6th call waits for `Retry-After`, "
         "about 2 s (`rate-limited` may make 5 requests per 2 s).",
     ),
     Topic(

@@ -203,10 +203,9 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     try:
         parser = build_parser(with_mock_arguments=want_mock)
     except ImportError as exc:
-        print(
-            f"tokenkit: error: the mock API needs extra packages ({exc.name or exc}): pip install 'tokenkit[mock]'",
-            file=err,
-        )
+        from .doctor import install_extra  # the install line for how this copy was installed
+
+        print(f"tokenkit: error: the mock API needs extra packages ({exc.name or exc}): {install_extra('mock')}", file=err)
         return EXIT_USAGE
     args = parser.parse_args(argv)  # exits 2 with a usage line on bad arguments
     try:

@@ -107,13 +107,16 @@ def make_retry(
     statuses: Collection[int] = RETRY_STATUSES,
     allowed_methods: Collection[str] | None = Retry.DEFAULT_ALLOWED_METHODS,
     max_wait: float = 60.0,
+    jitter: float = 0.0,
 ) -> BoundedRetry:
     """The ``Retry`` policy :func:`session` mounts.
 
     ``raise_on_status=False``: when retries run out the last 429/503 *response* is
     returned, so the caller can read its body or ``diagnose`` it, instead of a bare
     ``RetryError``. Connection errors are retried once: a refused connection to a server
-    that is not started will not start answering by waiting.
+    that is not started will not start answering by waiting. ``jitter`` adds up to that
+    many seconds at random to each backoff (urllib3 2.x's ``backoff_jitter``), so many
+    clients refused at once do not come back in step; a ``Retry-After`` is waited as sent.
     """
     return BoundedRetry(
         total=retries,
@@ -126,6 +129,7 @@ def make_retry(
         respect_retry_after_header=True,
         raise_on_status=False,
         max_wait=max_wait,
+        **({"backoff_jitter": jitter} if jitter else {}),
     )
 
 
@@ -138,18 +142,20 @@ def session(
     statuses: Collection[int] = RETRY_STATUSES,
     allowed_methods: Collection[str] | None = Retry.DEFAULT_ALLOWED_METHODS,
     max_wait: float = 60.0,
+    jitter: float = 0.0,
 ) -> TimeoutSession:
     """A session with ``auth``, retries with backoff on 429/503 and a default ``timeout``.
 
     Waits follow the server's ``Retry-After`` when it sends one. Without it urllib3 2.x
     retries the first time at once, then after ``backoff_factor * 2 ** (n - 1)`` seconds
     (1 s, 2 s, ... with the default 0.5). No single wait exceeds ``max_wait``: a longer
-    ``Retry-After`` returns the 429/503 at once instead. Pass ``allowed_methods=None`` to
-    retry every method, POST included, only when the API makes POST idempotent.
+    ``Retry-After`` returns the 429/503 at once instead. ``jitter=0.5`` adds up to 0.5 s at
+    random to each backoff. Pass ``allowed_methods=None`` to retry every method, POST
+    included, only when the API makes POST idempotent.
     """
     s = TimeoutSession(timeout=timeout)
     s.auth = auth
-    adapter = HTTPAdapter(max_retries=make_retry(retries, backoff_factor, statuses, allowed_methods, max_wait))
+    adapter = HTTPAdapter(max_retries=make_retry(retries, backoff_factor, statuses, allowed_methods, max_wait, jitter))
     s.mount("http://", adapter)
     s.mount("https://", adapter)
     return s

@@ -164,7 +164,10 @@ def test_console_script_and_python_m(a_token):
 def test_mock_without_its_extras_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "tokenkit.mock.serve", None)  # makes the import fail
     code, out, err = run(["mock"])
-    assert code == 2 and "pip install 'tokenkit[mock]'" in err and "Traceback" not in err
+    from tokenkit.doctor import install_extra
+
+    assert code == 2 and install_extra("mock") in err and "Traceback" not in err
+    assert "tokenkit-auth[mock]" in err or "[mock]" in err.split("pip install", 1)[1]
 
 
 def test_doctor_command_delegates(monkeypatch):

@@ -133,3 +133,14 @@ def test_backoff_without_retry_after_follows_urllib3():
         )
         waits.append(retry.get_backoff_time())
     assert waits == [0, 1.0, 2.0]
+
+
+def test_jitter_is_urllib3s_backoff_jitter_and_survives_each_attempt():
+    from tokenkit.retry import make_retry
+
+    retry = make_retry(jitter=0.5)
+    assert retry.backoff_jitter == 0.5
+    assert retry.new(total=1).backoff_jitter == 0.5 and retry.new(total=1).max_wait == retry.max_wait
+    assert make_retry().backoff_jitter == 0.0
+    http = session(jitter=0.25)
+    assert http.get_adapter("http://x").max_retries.backoff_jitter == 0.25
