@@ -48,6 +48,7 @@ def save_note(api_url, source, report):
 
 
 def main():
+    """Run the job; the exit status tells a scheduler whether running again later could help."""
     try:
         api_url = tokenkit.from_env("TOKENKIT_API_URL")
         source = tokenkit.ClientCredentials.from_env(scope=SCOPES)
