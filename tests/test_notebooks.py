@@ -125,3 +125,26 @@ def test_the_spoiler_test_finds_a_solution_in_an_output() -> None:
     line = solution_lines(SOLUTIONS / "03_retitle.py")[0]
     shown = {"output_type": "display_data", "data": {"text/html": [f"<pre>{line}</pre>"], "text/plain": ["<solution>"]}}
     assert line in output_text({"cell_type": "code", "outputs": [shown]})
+
+
+def _stated_minutes(path: Path) -> int:
+    match = re.search(r"\*\*Time:\*\*\s*(?:about\s*)?(\d+)\s*min", source(cells(path)[0]), re.I)
+    assert match, f"{path.name}: the title cell says **Time:** about N minutes"
+    return int(match.group(1))
+
+
+def _table_minutes(text: str) -> dict[str, int]:
+    """Minutes per lesson from a markdown table whose rows link the lessons: | [NN title](…NN_x.ipynb) | min | …"""
+    rows = re.findall(r"^\| \[(\d\d) [^\]]*\]\([^)]*\d\d_[^)]*\.ipynb\) \| (\d+) \|", text, re.M)
+    return {number: int(minutes) for number, minutes in rows}
+
+
+def test_lesson_00_map_and_readme_give_each_lessons_own_minutes() -> None:
+    """One figure per lesson: its title cell, lesson 00's map and README's table never disagree."""
+    stated = {path.name[:2]: _stated_minutes(path) for path in LESSONS}
+    lesson00 = "\n".join(source(cell) for cell in cells(LESSONS[0]) if cell["cell_type"] == "markdown")
+    readme = (NOTEBOOKS.parent / "README.md").read_text()
+    in_map = _table_minutes(lesson00)
+    in_readme = _table_minutes(readme)
+    assert {k: v for k, v in stated.items() if k != "00"} == {k: v for k, v in in_map.items() if k != "00"}, "lesson 00's map"
+    assert stated == in_readme, "README's lesson table"
