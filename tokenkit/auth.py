@@ -135,7 +135,7 @@ class _AdoptOnImport:
             spec = finder.find_spec(fullname, path, target)
             if spec is not None:
                 if spec.loader is not None and hasattr(spec.loader, "exec_module"):
-                    spec.loader = _AdoptingLoader(spec.loader)
+                    spec.loader = _AdoptingLoader(spec.loader)  # type: ignore[assignment]  # a Loader by duck typing
                 return spec
         return None
 
@@ -453,7 +453,7 @@ class FlowAuth(TokenAuth, AuthBase):
         r.content  # noqa: B018
         r.close()
         jar = prep._cookies  # type: ignore[attr-defined]
-        extract_cookies_to_jar(jar, r.request, r.raw)
+        extract_cookies_to_jar(jar, r.request, r.raw)  # type: ignore[arg-type]  # requests' stubs say Optional
         prep.prepare_cookies(jar)
         self._thread_local.resending = True
         try:

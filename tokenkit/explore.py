@@ -187,9 +187,10 @@ def sent_credentials(request: requests.PreparedRequest | None) -> list[tuple[str
         return []
     shown = []
     for name in _CREDENTIAL_HEADERS:
-        value = request.headers.get(name)
-        if value is None:
+        raw = request.headers.get(name)
+        if raw is None:
             continue
+        value = raw.decode("latin-1") if isinstance(raw, bytes) else raw
         scheme, sep, rest = value.partition(" ")
         if name.endswith("Authorization") and sep and rest:
             shown.append((name, f"{scheme} {mask(rest)}"))

@@ -97,7 +97,7 @@ class BoundedRetry(Retry):
             wait = self.get_retry_after(response)
             if wait is not None and wait > self.max_wait:
                 reason = f"Retry-After asks for {wait:.0f} s, more than max_wait={self.max_wait:g} s"
-                raise MaxRetryError(kwargs.get("_pool"), url or "", ResponseError(reason))
+                raise MaxRetryError(kwargs.get("_pool"), url or "", ResponseError(reason))  # type: ignore[arg-type]  # urllib3 passes None too
         return super().increment(method, url, *args, **kwargs)
 
 

@@ -194,7 +194,7 @@ class Verifier:
         try:
             if key is None:
                 # PyJWKClient refetches the JWKS once when the kid is unknown (keys rotated).
-                key = self.jwk_client(jwks_url).get_signing_key_from_jwt(raw).key
+                key = self.jwk_client(str(jwks_url)).get_signing_key_from_jwt(raw).key
             opts: dict[str, Any] = {"require": list(require)}
             opts.update(options or {})
             if now is not None:
@@ -206,7 +206,7 @@ class Verifier:
                 audience=list(audience) if audience is not None and not isinstance(audience, str) else audience,
                 issuer=issuer,
                 leeway=leeway,
-                options=opts,
+                options=opts,  # type: ignore[arg-type]  # PyJWT's Options TypedDict; ours adds nothing else
             )
         except jwt.DecodeError as exc:
             if isinstance(exc, jwt.InvalidSignatureError):

@@ -195,7 +195,8 @@ class TokenInspector(BaseView):
         self.verify()
 
     # -- rendering ---------------------------------------------------------------------
-    def _refuse(self, reason: str) -> None:
+    def _refuse(self, reason: str) -> DecodedToken | None:
+        """Show the refusal; returns None (the result of a refused :meth:`verify`)."""
         self.verified = None
         set_if_changed(
             self.verify_result, f'<span style="color:#c62828"><b>✗ REFUSED</b></span> — {esc(reason)}'
