@@ -63,3 +63,25 @@ def test_introspection_of_active_and_expired_tokens(fresh_mock: MockAPI) -> None
     assert introspect(fresh_mock, "not-a-token") == {"active": False}
     unauthenticated = requests.post(f"{fresh_mock.url}/oauth/introspect", data={"token": token}, timeout=5)
     assert unauthenticated.status_code == 400 and unauthenticated.json()["error"] == "invalid_client"
+
+
+def test_an_api_that_checks_locally_accepts_a_revoked_token_until_it_expires(fresh_mock: MockAPI) -> None:
+    """Revocation as it really is: a self-contained JWT checked only locally stays valid until exp."""
+    token = get_token(fresh_mock, "short-lived")["access_token"]
+    requests.post(f"{fresh_mock.url}/oauth/revoke", data={"token": token}, auth=auth(fresh_mock, "short-lived"), timeout=5).raise_for_status()
+    introspecting = requests.get(f"{fresh_mock.url}/data", headers=bearer(token), timeout=5)
+    assert introspecting.status_code == 401 and introspecting.json()["error_reason"] == "revoked"
+    local = requests.get(f"{fresh_mock.url}/local-check/data", headers=bearer(token), timeout=5)
+    assert local.status_code == 200 and local.json()["rows"], "the local check cannot know about the revocation"
+    fresh_mock.clock.advance(60 + 6)  # past exp and the leeway: now both refuse
+    late = requests.get(f"{fresh_mock.url}/local-check/data", headers=bearer(token), timeout=5)
+    assert late.status_code == 401 and late.json()["error_reason"] == "expired"
+
+
+def test_the_local_check_still_checks_signature_scope_and_time(fresh_mock: MockAPI) -> None:
+    token = get_token(fresh_mock)["access_token"]
+    assert requests.get(f"{fresh_mock.url}/local-check/data", timeout=5).json()["error_reason"] == "missing_credentials"
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    assert requests.get(f"{fresh_mock.url}/local-check/data", headers=bearer(forged), timeout=5).json()["error_reason"] == "bad_signature"
+    spec = requests.get(f"{fresh_mock.url}/openapi.json", timeout=5).json()["paths"]["/local-check/data"]["get"]
+    assert spec["tags"] == ["revocation"] and "revoked" in spec["description"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import io
+import platform
+import sys
 import socket
 import threading
 import time
@@ -130,3 +132,21 @@ def test_terminal_command_on_a_busy_port_exits_2(capsys: pytest.CaptureFixture[s
     with MockAPI() as api:
         assert run(parser.parse_args(["--port", str(api.port)])) == 2
     assert "port=0" in capsys.readouterr().err
+
+
+def test_uvicorn_gets_uvloop_and_httptools_when_installed() -> None:
+    """The mock extra installs both (on CPython outside Windows); MockAPI and the command use them."""
+    from importlib.util import find_spec
+
+    from tokenkit.mock.server import server_stack
+
+    expected = {
+        "loop": "uvloop" if find_spec("uvloop") else "asyncio",
+        "http": "httptools" if find_spec("httptools") else "h11",
+    }
+    assert server_stack() == expected
+    if sys.platform != "win32" and platform.python_implementation() == "CPython":
+        assert expected == {"loop": "uvloop", "http": "httptools"}, "the mock extra should have installed both"
+    with MockAPI() as api:
+        assert api._server is not None
+        assert (api._server.config.loop, api._server.config.http) == (expected["loop"], expected["http"])

@@ -19,6 +19,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from . import oauth, resources
 from .bodylimit import BodyLimitMiddleware, BodyTooLarge
@@ -39,12 +40,12 @@ DESCRIPTION = """A teaching API and OAuth2 server. Get a token with **POST /oaut
 Public endpoints under `/public` need no token. Every refusal says what to check next."""
 
 
-def _log_target(scope: dict[str, Any]) -> tuple[RequestLog, Callable[[], float]]:
+def _log_target(scope: Scope) -> tuple[RequestLog, Callable[[], float]]:
     tenant: Tenant = scope[TENANT_KEY]
     return tenant.log, tenant.clock.now
 
 
-def _fault_plan(scope: dict[str, Any]) -> FaultPlan:
+def _fault_plan(scope: Scope) -> FaultPlan:
     tenant: Tenant = scope[TENANT_KEY]
     return tenant.faults
 

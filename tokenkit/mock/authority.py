@@ -140,14 +140,15 @@ class Authority:
 
     def issue(self, client: DemoClient, scope: str, audience: str, issuer: str, family: str | None = None) -> IssuedTokens:
         now = int(self.clock.now())
-        claims = {
+        jti = secrets.token_urlsafe(12)
+        claims: dict[str, Any] = {
             "iss": issuer,
             "sub": client.client_id,
             "aud": audience,
             "iat": now,
             "nbf": now,
             "exp": now + client.token_lifetime,
-            "jti": secrets.token_urlsafe(12),
+            "jti": jti,
             "scope": scope,
             "client_id": client.client_id,
         }
@@ -160,7 +161,7 @@ class Authority:
                 client.client_id, scope, audience, now + self.settings.refresh_token_lifetime, family
             )
             # The access token joins the family, so a reuse that revokes the family revokes it too.
-            self.refresh_tokens.add_access_token(family, claims["jti"], claims["exp"])
+            self.refresh_tokens.add_access_token(family, jti, now + client.token_lifetime)
         return IssuedTokens(access_token, claims, refresh_token)
 
     # -- upkeep ----------------------------------------------------------------------
@@ -208,7 +209,7 @@ class Authority:
         if not local_only and self.revoked.is_revoked(str(claims["jti"])):
             raise invalid_token(
                 Reason.REVOKED,
-                "The access token was revoked (POST /oauth/revoke) and is refused everywhere.",
+                "The access token was revoked (POST /oauth/revoke); this API checks the revocation list, so it is refused at once.",
                 "Get a new token; a revoked one never works again.",
             )
         client = self.clients.get(str(claims["client_id"]))

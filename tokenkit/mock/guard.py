@@ -149,7 +149,7 @@ def extract_token(request: Request, form: Form, limit: int) -> str:
     token = rest.strip()
     if " " in token:
         raise invalid_token(
-            Reason.MALFORMED,
+            Reason.WRONG_SCHEME,
             "The Authorization header has more than one word after 'Bearer' (was 'Bearer ' added twice?).",
             "Send exactly Authorization: Bearer <token>.",
         )

@@ -17,7 +17,7 @@ import base64
 import hashlib
 import json
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -52,15 +52,6 @@ class SigningKey:
         kid = _thumbprint(jwk)
         jwk.update({"kid": kid, "use": "sig", "alg": "RS256"})
         return cls(kid=kid, private_key=private_key, public_key=public_key, public_jwk=jwk)
-
-    def relabelled(self, kid: str) -> "SigningKey":
-        """The same key material under another ``kid``.
-
-        A reset tenant gets its own ``kid`` without the ~0.1 s an RSA key takes to make:
-        tokens from before the reset name a ``kid`` no longer published, so they are
-        refused as "unknown key", as a token from an earlier run of the mock is.
-        """
-        return replace(self, kid=kid, public_jwk={**self.public_jwk, "kid": kid})
 
     def jwks(self) -> dict[str, Any]:
         """A JSON Web Key Set with this key alone."""

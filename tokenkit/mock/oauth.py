@@ -27,7 +27,7 @@ from .settings import API_AUDIENCE, OTHER_AUDIENCE
 from .tenant import issuer_for, tenant_of
 
 #: Client authentication: HTTP Basic, or client_id and client_secret in the body.
-_CLIENT_AUTH = {"security": [{"clientBasic": []}, {}]}
+_CLIENT_AUTH: dict[str, Any] = {"security": [{"clientBasic": []}, {}]}
 
 router = APIRouter(tags=["OAuth2 authorization server"], route_class=MockRoute, responses=BAD_REQUEST)
 
@@ -249,7 +249,7 @@ def _refuse_refresh(why: str) -> NoReturn:
 
 @router.post(
     "/oauth/revoke", summary="Revoke an access or refresh token (RFC 7009)",
-    responses={200: {"description": "Revoked, or was not valid anyway (RFC 7009 §2.2)."}, **OAUTH},
+    responses={**OAUTH, 200: {"description": "Revoked, or was not valid anyway (RFC 7009 §2.2)."}},
     openapi_extra={**REVOKE_REQUEST, **_CLIENT_AUTH},
 )
 async def revoke(request: Request) -> Response:

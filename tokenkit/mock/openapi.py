@@ -43,31 +43,35 @@ class ValidationErrorBody(ErrorBody):
     detail: list[ValidationProblem]
 
 
+#: FastAPI's ``responses=``: status (or "default") -> what it documents.
+Responses = dict[int | str, dict[str, Any]]
+
+
 def _error(description: str, model: type[BaseModel] = ErrorBody) -> dict[str, Any]:
     return {"model": model, "description": description}
 
 
-BAD_REQUEST = {400: _error("Malformed request (invalid_request): an unknown query parameter, two Authorization headers, a token in the URL, ...")}
-UNAUTHORIZED = {401: _error("No token, or an invalid one (invalid_token); see WWW-Authenticate.")}
-FORBIDDEN = {403: _error("Valid token without the scope this endpoint needs (insufficient_scope).")}
-NOT_FOUND = {404: _error("No such note for this client.")}
-NOTES_FULL = {409: _error("This client already keeps the most notes allowed (1,000): too_many_notes; delete some first.")}
-TOO_LARGE = {413: _error("The request body is larger than this endpoint accepts.")}
-INVALID = {422: _error("The data is not valid; detail says where.", ValidationErrorBody)}
-RATE_LIMITED = {429: _error("This token used up its requests for the window; see Retry-After.")}
+BAD_REQUEST: Responses = {400: _error("Malformed request (invalid_request): an unknown query parameter, two Authorization headers, a token in the URL, ...")}
+UNAUTHORIZED: Responses = {401: _error("No token, or an invalid one (invalid_token); see WWW-Authenticate.")}
+FORBIDDEN: Responses = {403: _error("Valid token without the scope this endpoint needs (insufficient_scope).")}
+NOT_FOUND: Responses = {404: _error("No such note for this client.")}
+NOTES_FULL: Responses = {409: _error("This client already keeps the most notes allowed (1,000): too_many_notes; delete some first.")}
+TOO_LARGE: Responses = {413: _error("The request body is larger than this endpoint accepts.")}
+INVALID: Responses = {422: _error("The data is not valid; detail says where.", ValidationErrorBody)}
+RATE_LIMITED: Responses = {429: _error("This token used up its requests for the window; see Retry-After.")}
 
 #: Every protected endpoint can answer these.
-PROTECTED: dict[int | str, dict[str, Any]] = {**BAD_REQUEST, **UNAUTHORIZED, **FORBIDDEN, **RATE_LIMITED, **INVALID}
+PROTECTED: Responses = {**BAD_REQUEST, **UNAUTHORIZED, **FORBIDDEN, **RATE_LIMITED, **INVALID}
 #: Endpoints that take a JSON note.
-WITH_NOTE: dict[int | str, dict[str, Any]] = {**PROTECTED, **TOO_LARGE}
+WITH_NOTE: Responses = {**PROTECTED, **TOO_LARGE}
 #: The /oauth/* endpoints: RFC 6749 §5.2 errors, 401 for a failed HTTP Basic login.
-OAUTH: dict[int | str, dict[str, Any]] = {
+OAUTH: Responses = {
     400: _error("RFC 6749 error: invalid_request, invalid_client, invalid_grant, invalid_scope, unsupported_grant_type, ..."),
     401: _error("invalid_client after a failed HTTP Basic login; see WWW-Authenticate."),
     **TOO_LARGE,
 }
 #: Public endpoints with query parameters.
-QUERY_ONLY: dict[int | str, dict[str, Any]] = {**INVALID}
+QUERY_ONLY: Responses = {**INVALID}
 
 _CLIENT_AUTH = {
     "client_id": {"type": "string", "description": "With client_secret, when not using HTTP Basic."},
@@ -99,7 +103,7 @@ TOKEN_REQUEST = _form_and_json(
     ["grant_type"],
     "RFC 6749 parameters, form-encoded (the standard) or as a JSON object (as many vendors document).",
 )
-TOKEN_ANSWER = {
+TOKEN_ANSWER: Responses = {
     200: {
         "description": "An access token (RFC 6749 §5.1).",
         "content": {

@@ -13,7 +13,7 @@ import sys
 import threading
 from typing import TextIO
 
-from .server import MockAPI
+from .server import MockAPI, server_stack
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,9 +28,11 @@ def describe(api: MockAPI, out: TextIO) -> None:
     """Print where the mock listens and the demo credentials (this is the one place secrets are shown)."""
     print(f"tokenkit mock API listening on {api.url}", file=out)
     if api.host in {"0.0.0.0", "::"}:
-        print("  learners use this machine's address instead of 0.0.0.0 (e.g. http://<your-ip>:%d)" % api.port, file=out)
+        print(f"  learners use this machine's address instead of 0.0.0.0 (e.g. http://<your-ip>:{api.port})", file=out)
     print(f"  docs:           {api.url}/docs", file=out)
     print(f"  token endpoint: {api.url}/oauth/token", file=out)
+    stack = server_stack()
+    print(f"  served by:      uvicorn on {stack['loop']} + {stack['http']}", file=out)
     print("  demo clients (client_id / client_secret / scopes):", file=out)
     for client in api.clients.values():
         print(f"    {client.client_id:<17} {client.client_secret:<34} {' '.join(client.scopes)}", file=out)

@@ -144,8 +144,10 @@ class MockAPI:
         self.port = sock.getsockname()[1]
         app = create_app(Settings(issuer=self._issuer(), **self._options), self._signing_key)
         self._mock = app.state.mock
+        stack = server_stack()
         config = uvicorn.Config(
-            app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2, **server_stack()
+            app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2,
+            loop=stack["loop"], http=stack["http"],
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, name=f"tokenkit-mock-{self.port}", daemon=True)
@@ -273,9 +275,10 @@ class MockAPI:
     # -- what a test uses --------------------------------------------------------------
 
     def reset(self) -> "MockAPI":
-        """Forget everything: new client secrets, real time, no notes, tokens, log or faults.
+        """Forget everything: new client secrets, real time, no notes, refresh tokens,
+        revocations, rate counters, log entries, faults or added clients.
 
-        The server keeps running on its port; tokens from before are refused (unknown key).
+        The server keeps its port and its signing key (see ``tenant.MockServer.reset``).
         """
         if self._mock is None:
             raise RuntimeError("the mock API is not started yet: use `with MockAPI() as api:` or `api = MockAPI().start()`")

@@ -155,7 +155,6 @@ class MockServer:
     def __init__(self, settings: Settings, key: SigningKey | None = None) -> None:
         self.settings = settings
         self._key = key if key is not None else SigningKey.generate()
-        self._resets = 0
         self.tenant = Tenant.fresh(settings, self._key)
 
     def tenant_for(self, scope: Scope) -> Tenant:
@@ -165,12 +164,14 @@ class MockServer:
     def reset(self) -> Tenant:
         """Swap in a fresh tenant: new client secrets, real time, no notes, tokens, log or faults.
 
-        The key material is reused (making an RSA key takes ~0.1 s) under a new ``kid``, so
-        tokens issued before the reset are refused as signed by an unknown key.
+        The signing key (and its ``kid``) stays, as a real server's does across a restart of
+        its session store: a client's cached JWKS remains right, which matters because
+        PyJWT's ``PyJWKClient`` refetches for an unknown ``kid`` at most once every 30 s.
+        So an access token issued before the reset still verifies until it expires (it is a
+        self-contained JWT); refresh tokens, revocations and test-added clients are gone.
+        ``rotate_keys(grace_period=0)`` on the new tenant refuses old tokens as well.
         """
-        self._resets += 1
-        key = self._key.relabelled(f"{self._key.kid[:32]}-{self._resets}")
-        tenant = Tenant.fresh(self.settings, key)
+        tenant = Tenant.fresh(self.settings, self._key)
         self.tenant = tenant  # one assignment: requests arriving from now on see only the new world
         return tenant
 
