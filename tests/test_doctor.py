@@ -102,16 +102,26 @@ def test_this_environment_is_healthy(quiet_machine: Path) -> None:
 
 
 def test_the_package_table_is_pyprojects_lessons_extra() -> None:
+    """doctor reads its table from the installed metadata: it must equal pyproject's pins (for this platform)."""
+    from packaging.requirements import Requirement
+
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     extras = project["optional-dependencies"]
     declared = {}
-    for requirement in project["dependencies"] + extras["mock"] + extras["lessons"]:
-        name, _, minimum = requirement.partition(">=")
-        name = name.split("[")[0].strip()
-        if name != doctor.DISTRIBUTION:
-            declared[name.lower()] = minimum.strip()
+    for line in project["dependencies"] + extras["mock"] + extras["lessons"]:
+        requirement = Requirement(line)
+        if requirement.marker is not None and not requirement.marker.evaluate({"extra": "lessons"}):
+            continue  # not needed on this platform (uvloop on Windows)
+        if requirement.name != doctor.DISTRIBUTION:
+            declared[requirement.name.lower()] = next(s.version for s in requirement.specifier if s.operator == ">=")
     table = {name.lower(): minimum for name, minimum in doctor.REQUIRED.items()}
     assert {name: table.get(name) for name in declared} == declared, "doctor.REQUIRED must check every package pyproject's lessons extra installs"
+    assert doctor.required_versions("lessons") == doctor.REQUIRED
+
+
+def test_required_versions_follow_the_extras_it_names() -> None:
+    mock_only = doctor.required_versions("mock")
+    assert "fastapi" in mock_only and "ipywidgets" not in mock_only and mock_only["requests"] == "2.31"
 
 
 def test_missing_packages_come_back_with_the_lessons_extra_of_this_checkout(monkeypatch: pytest.MonkeyPatch) -> None:

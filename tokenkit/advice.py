@@ -208,6 +208,12 @@ NOT_TOKENS: dict[str, Advice] = {
     "client_error": Advice("The server refused the request for a reason unrelated to tokens.", (), ("Read the error body.",)),
 }
 
+TEXT["wrong_token_type"] = Advice(
+    "The token is a JWT of the right issuer but not an access token (its typ header is not at+jwt).",
+    ("An ID token or another JWT of the same issuer was sent instead of the access_token.",),
+    ("Send the access_token from the token endpoint's answer, not the id_token.",),
+)
+
 TEXT["unknown_client"] = Advice(
     "The token names a client this server does not know (any more).",
     ("The token was issued to a client that was deleted, or by another server.",),

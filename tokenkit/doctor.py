@@ -37,22 +37,58 @@ from urllib.parse import urlsplit
 MIN_PYTHON = (3, 10)
 #: The name pip knows tokenkit by ("tokenkit" on PyPI is an unrelated project); the import name is `tokenkit`.
 DISTRIBUTION = "tokenkit-auth"
-#: Distributions the lessons need, with the lowest version that works. All come with the
-#: `lessons` extra (tests/test_doctor.py keeps this table equal to pyproject.toml).
-REQUIRED = {
-    "requests": "2.31",
-    "PyJWT": "2.8",
-    "cryptography": "41.0",
-    "python-dotenv": "1.0",
-    "fastapi": "0.110",
-    "uvicorn": "0.29",
-    "swagger-ui-bundle-v2": "5.17",  # the mock's /docs page, offline
-    "ipywidgets": "8.1",
-    "jupyterlab": "4.1",
-    "matplotlib": "3.7",  # lesson 07's plot
+#: Packages the lessons need that no extra names (they come with another package), and
+#: the lowest version that works. Everything else is read from the installed metadata.
+INDIRECT = {
+    "cryptography": "41.0",  # comes with PyJWT[crypto]
     "jupyterlab_widgets": "3.0",  # comes with ipywidgets
     "ipykernel": "6.0",  # comes with jupyterlab
 }
+#: What the checks fall back on when tokenkit-auth's metadata cannot be read (run from a
+#: folder without installing); the installed distribution's own requirements win.
+_FALLBACK = {
+    "requests": "2.31", "PyJWT": "2.8", "python-dotenv": "1.0", "fastapi": "0.110", "uvicorn": "0.29",
+    "swagger-ui-bundle-v2": "5.17", "ipywidgets": "8.1", "jupyterlab": "4.1", "matplotlib": "3.7",
+}
+
+
+def required_versions(extra: str = "lessons") -> dict[str, str]:
+    """Lowest versions the ``extra`` needs, from the installed distribution's metadata.
+
+    Reads ``Requires-Dist`` of tokenkit-auth (the pins in pyproject.toml as installed):
+    the core requirements, those of ``extra`` and of every extra it names in turn
+    (``lessons`` includes ``mock``), plus :data:`INDIRECT`. No second copy of the pins.
+    """
+    from packaging.requirements import Requirement
+
+    try:
+        lines = metadata.requires(DISTRIBUTION) or []
+    except metadata.PackageNotFoundError:
+        return {**_FALLBACK, **INDIRECT}
+    wanted: list[str] = [extra]
+    seen: set[str] = set()
+    found: dict[str, str] = {}
+    while wanted:
+        current = wanted.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for line in lines:
+            req = Requirement(line)
+            applies = req.marker is None or req.marker.evaluate({"extra": current})
+            core = req.marker is None or req.marker.evaluate({"extra": ""})
+            if not applies or (core and current != extra and req.marker is not None):
+                continue
+            if req.name == DISTRIBUTION:
+                wanted += sorted(req.extras)
+                continue
+            lows = [spec.version for spec in req.specifier if spec.operator in (">=", "==", "~=")]
+            if lows:
+                found.setdefault(req.name, lows[0])
+    return {**found, **INDIRECT}
+
+
+REQUIRED = required_versions()
 WIDGET_EXTENSION_NAME = "@jupyter-widgets/jupyterlab-manager"
 #: ipywidgets' major version -> the jupyterlab_widgets major and the extension major it needs.
 WIDGET_PROTOCOL = {8: (3, 5), 7: (1, 3)}
