@@ -7,12 +7,18 @@ taken from a request is quoted through ``shown``: a value is echoed only if its 
 says it is an identifier; anything long or token-like is masked with
 ``tokenkit.secrets.mask``, which keeps a few characters at each end and the length, enough
 to recognise what was sent without revealing it.
+
+The shape rule for a secret is the core's ``tokenkit.secrets.looks_secret``. On top of it
+the mock keeps, for now, a stronger rule for random strings whose character classes change
+rarely (``nxjHOZNLYsSSMVEz``, digit-heavy hex such as ``755414775027598f``, UUIDs that are
+mostly digits), which the core's rule lets through: about 1.5 % of 16-character secrets.
 """
 
 from __future__ import annotations
 
 import re
 
+from tokenkit.secrets import looks_secret as core_looks_secret
 from tokenkit.secrets import mask
 
 #: Longer values are never echoed whole: identifiers, scopes and URLs are short.
@@ -24,30 +30,39 @@ _MIN_JWT = 32
 
 
 def looks_secret(value: str) -> bool:
-    """True when ``value`` looks like a token, key or secret rather than an identifier.
+    """True when ``value`` may be a token, key or secret rather than an identifier to echo.
 
     Identifiers people type (``notes-app``, ``data:read``, ``https://billing.tokenkit.test``)
-    are short and read as words. Generated secrets are long, mix upper and lower case at
-    random (base64) or are dense with digits (hex), and tokens have JWT's three parts.
+    are short and read as words. What is long, not id-shaped, JWT-shaped, a refresh token
+    (``rt_``), or a word the core calls secret, is not echoed.
     """
     if len(value) > MAX_ECHO or not _ID_LIKE.fullmatch(value):
         return True
     if value.startswith(("rt_", "eyJ")):
         return True
-    if any(len(word) >= _MIN_JWT and _JWT_LIKE.fullmatch(word) for word in value.split()):
+    words = value.split()
+    if any(len(word) >= _MIN_JWT and _JWT_LIKE.fullmatch(word) for word in words):
         return True
-    if len(value) >= 16:
-        letters = [char for char in value if char.isalpha()]
-        digits = sum(char.isdigit() for char in value)
-        # Random base64: capitals after the first letter, mixed in with small letters.
-        upper = sum(char.isupper() for char in letters[1:])
-        lower = sum(char.islower() for char in letters)
-        if upper and lower and (digits or min(upper, lower) >= 4):
-            return True
-        # Hex and other digit-dense strings: a quarter or more of them digits.
-        if digits * 4 >= len(value) and letters:
-            return True
-    return False
+    if any(core_looks_secret(word) for word in words):
+        return True
+    return _random_mix(value)
+
+
+def _random_mix(value: str) -> bool:
+    """The mock's stronger rule (to move into the core): random case or digit density.
+
+    Random base64 has capitals after the first letter mixed in with small letters; hex and
+    other digit-dense strings are a quarter or more digits. Words people type are neither.
+    """
+    if len(value) < 16:
+        return False
+    letters = [char for char in value if char.isalpha()]
+    digits = sum(char.isdigit() for char in value)
+    upper = sum(char.isupper() for char in letters[1:])
+    lower = sum(char.islower() for char in letters)
+    if upper and lower and (digits or min(upper, lower) >= 4):
+        return True
+    return digits * 4 >= len(value) and bool(letters)
 
 
 def shown(value: object) -> str:
