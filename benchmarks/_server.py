@@ -13,6 +13,8 @@ class ServerProcess(str):
     """The mock's base URL, which also knows the server's process id."""
 
     pid: int
+    banner: list[str]
+    """The lines the mock printed before it was ready (where it listens, what serves it)."""
 
     def cpu_seconds(self) -> float:
         """CPU time the server process has used so far (Linux /proc; 0.0 elsewhere)."""
@@ -39,6 +41,11 @@ def mock_process(*extra: str) -> Iterator[ServerProcess]:
             raise RuntimeError(f"the mock did not start: {first_line!r}")
         server = ServerProcess(first_line.split("listening on ")[1].split()[0])
         server.pid = process.pid
+        server.banner = [first_line]
+        for line in process.stdout:  # up to "Press Ctrl-C": the rest of the banner
+            server.banner.append(line)
+            if "Ctrl-C" in line:
+                break
         yield server
     finally:
         process.terminate()

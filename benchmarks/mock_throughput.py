@@ -6,7 +6,9 @@ measured). On a small machine the clients compete with the server for cores, so 
 wall-clock requests/s it reports requests per CPU-second of the server process (from
 /proc): the server's capacity, which is what the ratio is about. Rounds alternate public ``GET /public/weather`` and authenticated ``GET /me``
 (RS256 signature, claims, revocation and rate-limit bookkeeping) so drift hits both.
-Target: authenticated >= 0.8 x public.
+The server runs on uvloop + httptools when installed (the mock extra); the banner line says.
+Target: authenticated >= 0.9 x public (the guard runs before FastAPI's dependency injection,
+and what never changes for a token is checked once).
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ def measure(pool, server: ServerProcess, path: str, headers: dict[str, str]) -> 
 
 def main() -> None:
     with mock_process("--no-rate-limits", "--seed", "bench") as url:
+        stack = next((line for line in url.banner if "served by" in line), "served by: ?").split(":", 1)[1].strip()
         answer = requests.post(f"{url}/oauth/token", data={"grant_type": "client_credentials"}, auth=("notes-app", _secret(url)), timeout=5)
         answer.raise_for_status()
         auth = {"Authorization": f"Bearer {answer.json()['access_token']}"}
@@ -68,13 +71,13 @@ def main() -> None:
             for _ in range(ROUNDS):
                 public.append(measure(pool, url, "/public/weather", {}))
                 authenticated.append(measure(pool, url, "/me", auth))
-    print(f"mock throughput, one server process, {ROUNDS} alternating rounds of {CLIENT_PROCESSES * CONNECTIONS_PER_PROCESS * REQUESTS_PER_CONNECTION} requests (median)")
+    print(f"mock throughput, one server process ({stack}), {ROUNDS} alternating rounds of {CLIENT_PROCESSES * CONNECTIONS_PER_PROCESS * REQUESTS_PER_CONNECTION} requests (median)")
     print(f"  {'':<34} {'req/s':>8} {'req per server CPU-s':>22}")
     for name, rounds in (("public GET /public/weather", public), ("authenticated GET /me (RS256)", authenticated)):
         print(f"  {name:<34} {statistics.median(r[0] for r in rounds):8.0f} {statistics.median(r[1] for r in rounds):22.0f}")
     wall_ratio = statistics.median(a[0] for a in authenticated) / statistics.median(p[0] for p in public)
     cpu_ratio = statistics.median(a[1] for a in authenticated) / statistics.median(p[1] for p in public)
-    print(f"  authenticated / public = {wall_ratio:.2f} (wall clock), {cpu_ratio:.2f} (per server CPU-second)   target >= 0.80")
+    print(f"  authenticated / public = {wall_ratio:.2f} (wall clock), {cpu_ratio:.2f} (per server CPU-second)   target >= 0.90")
 
 
 def _secret(url: str) -> str:
