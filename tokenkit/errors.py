@@ -15,13 +15,24 @@ the bottom of the core and imports nothing of tokenkit.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
 
-if TYPE_CHECKING:  # a type only: errors never import diagnose (it is two layers up)
-    from .classify import Diagnosis
+
+
+class Diagnosis(Protocol):
+    """What an error reads of a :class:`tokenkit.Diagnosis` (made by :mod:`tokenkit.classify`).
+
+    A protocol, so this module (the bottom of the core) needs no import of the layer that
+    makes diagnoses, not even for type checking.
+    """
+
+    summary: str
+    retry_after: float | None
+    error: str | None
+    error_description: str | None
 
 __all__ = [
     "TokenKitError",

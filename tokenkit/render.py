@@ -8,10 +8,29 @@ from __future__ import annotations
 
 import html
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from .classify import Diagnosis
+
+class Diagnosis(Protocol):
+    """What rendering reads of a :class:`tokenkit.Diagnosis` (a protocol: no import of classify)."""
+
+    status: int | None
+    summary: str
+    causes: tuple[str, ...]
+    actions: tuple[str, ...]
+    about_tokens: bool
+    error: str | None
+    error_description: str | None
+    hint: str | None
+    retry_after: float | None
+    rate_limit: dict[str, float]
+    details: dict[str, Any]
+    method: str | None
+    url: str | None
+    reason: str | None
+
+    @property
+    def ok(self) -> bool: ...
 
 __all__ = ["heading", "detail_rows", "as_text", "as_html"]
 
