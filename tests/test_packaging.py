@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # conda-forge names for PyPI distributions where they differ (and extras they cover).
 CONDA_NAMES = {"pyjwt[crypto]": ["pyjwt", "cryptography"]}
-PIP_ONLY = {"swagger-ui-bundle-v2"}  # not on conda-forge: installed by the pip section
+PIP_ONLY = {"swagger-ui-bundle-v2", "uvloop"}  # not on conda-forge / needs a marker: the pip section
 
 
 def _requirement(text: str) -> tuple[str, str]:

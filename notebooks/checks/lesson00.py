@@ -63,14 +63,14 @@ quiz(
         "a": "Run the fix command in a terminal, restart the kernel, and run the check again.",
         "b": "Ignore it and carry on: the lessons will work anyway.",
         "c": "Reinstall Python from scratch.",
-        "d": "Run `pip install tokenkit` in a notebook cell.",
+        "d": "Run `pip install` with the package name you remember, in a notebook cell.",
     },
     answer="a",
     explain={
         "a": "The fix line is the exact command for this machine. A kernel only sees a new package or kernel setting after a restart, so rerun the check to prove it worked.",
         "b": "A BAD line is something that will fail later, usually at the worst moment (a widget that never appears, an import error in lesson 03). Fix it now, while it is one line.",
         "c": "Far more than needed: the fix line names the one thing that is wrong. Most often the notebook kernel runs another Python than the one the packages went into.",
-        "d": "The distribution is called tokenkit-auth, and pip in a cell may install into another Python than the kernel's. Use the command the fix line prints.",
+        "d": "A remembered name can be the wrong project (on PyPI, the name tokenkit belongs to an unrelated package; this one installs as tokenkit-auth from its checkout), and pip in a cell may install into another Python than the kernel's. Use the command the fix line prints.",
     },
     objective="check that this machine is ready",
 )
