@@ -52,6 +52,9 @@ def _fault_plan(scope: Scope) -> FaultPlan:
 
 def _error_response(request: Request, error: ApiError) -> JSONResponse:
     request.state.refused_because = error.description
+    # The codes, for a classroom's who-is-stuck view ("401 missing_token in 03").
+    request.state.refused_error = error.error
+    request.state.refused_reason = error.reason.value if error.reason is not None else None
     return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
 
 
@@ -161,14 +164,20 @@ def _endpoint_index(app: FastAPI) -> list[dict[str, Any]]:
     return index
 
 
-def create_app(settings: Settings | None = None, signing_key: SigningKey | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, signing_key: SigningKey | None = None, *, server: MockServer | None = None
+) -> FastAPI:
     """Build one mock server. With no settings, read them from ``TOKENKIT_MOCK_*`` variables.
 
     ``signing_key``: sign with this key instead of making one (test suites pass
     ``keys.shared_test_key()`` so that they make one RSA key, not one per server).
+    ``server``: the ``MockServer`` that picks each request's tenant (a classroom passes one
+    that keeps a tenant per learner); by default one with a single, resettable tenant.
     """
+    if server is not None:
+        settings = server.settings
     settings = settings if settings is not None else Settings.from_env()
-    mock = MockServer(settings, signing_key)
+    mock = server if server is not None else MockServer(settings, signing_key)
     # redirect_slashes off: Starlette's redirect is absolute, built from the Host header;
     # _http_error answers the same requests with a relative Location instead.
     app = FastAPI(
