@@ -45,6 +45,7 @@ from .errors import (
 from .pool import PoolEvent, TokenPool, TokenStats
 from .refresh import RefreshingAuth
 from .retry import TimeoutSession, session
+from .httpx_client import async_httpx_client, httpx_client
 from .secrets import RedactingFilter, from_env, mask, redact
 from .sources import ClientCredentials, EnvToken, RefreshableSource, StaticToken, TokenSource
 from .tokens import REFRESH_THRESHOLD, Token, TokenState
@@ -81,6 +82,8 @@ __all__ = [
     "PoolEvent",
     "session",
     "TimeoutSession",
+    "httpx_client",
+    "async_httpx_client",
     # reading and explaining
     "decode",
     "verify",

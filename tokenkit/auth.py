@@ -38,6 +38,7 @@ import functools
 import sys
 import threading
 from collections.abc import AsyncGenerator, Generator
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -61,6 +62,8 @@ __all__ = [
     "leaves_origin",
     "redirect_target",
     "adopt_httpx_bases",
+    "CREDENTIALS_EXTENSION",
+    "CredentialMark",
 ]
 
 
@@ -183,6 +186,25 @@ def raw_token(token: str | Token) -> str:
 
 
 # -- redirects ---------------------------------------------------------------------------
+#: The ``request.extensions`` key under which an auth records, on an httpx2/httpx request,
+#: the credentials it set outside ``Authorization`` (which httpx strips by itself).
+CREDENTIALS_EXTENSION = "tokenkit.credentials"
+
+
+@dataclass(frozen=True)
+class CredentialMark:
+    """What an auth put on an httpx request besides ``Authorization``, and for which URL.
+
+    httpx copies a request's ``extensions`` to every redirect hop, so the request event
+    hook of :func:`tokenkit.httpx_client` can take exactly these off a hop that leaves
+    ``url``'s origin. The query values are the secrets themselves: never shown.
+    """
+
+    url: Any
+    headers: tuple[str, ...] = ()
+    query_values: tuple[str, ...] = field(default=(), repr=False)
+
+
 _REDIRECT_RULES = SessionRedirectMixin()  # requests' own rule for when Authorization goes
 
 
@@ -236,6 +258,14 @@ class HeaderAuth(TokenAuth, AuthBase):
 
     Covers ``Authorization: Bearer …`` (the default), ``Authorization: <token>`` with no
     scheme (``scheme=None``, some older APIs), ``Authorization: Token …`` and custom headers.
+
+    **Redirects under httpx2/httpx.** A plain ``httpx2.Client``/``httpx.Client`` with
+    ``follow_redirects=True`` forwards every custom header (and a key the server copied
+    into ``Location``) to whatever origin a redirect names: httpx strips only
+    ``Authorization``, and it follows redirects after the auth has run, so no auth can
+    stop it. :func:`tokenkit.httpx_client` and :func:`tokenkit.async_httpx_client` close
+    that gap (a request event hook removes what this auth set on a cross-origin hop); with
+    a client of your own, leave ``follow_redirects`` off or use ``Authorization``.
     """
 
     def __init__(self, token: str | Token, header: str = "Authorization", scheme: str | None = "Bearer") -> None:
@@ -258,6 +288,8 @@ class HeaderAuth(TokenAuth, AuthBase):
 
     def _apply_httpx(self, request: Any) -> None:
         request.headers[self.header] = self._value
+        if self._hook is not None:  # not Authorization: httpx would carry it across origins
+            request.extensions[CREDENTIALS_EXTENSION] = CredentialMark(request.url, (self.header,))
 
     def __eq__(self, other: object) -> bool:
         return (
@@ -292,8 +324,16 @@ class ApiKeyAuth(TokenAuth, AuthBase):
     Prefer the header: a key in the URL ends up in server logs, proxies and browser
     history. The query form exists because some APIs accept nothing else.
 
-    Either way the key does not follow a redirect to another origin: the header is
+    Under requests, either way the key does not follow a redirect to another origin: the header is
     removed, and a ``Location`` that carries the key is followed without it.
+
+    **Redirects under httpx2/httpx.** A plain ``httpx2.Client``/``httpx.Client`` with
+    ``follow_redirects=True`` forwards every custom header (and a key the server copied
+    into ``Location``) to whatever origin a redirect names: httpx strips only
+    ``Authorization``, and it follows redirects after the auth has run, so no auth can
+    stop it. :func:`tokenkit.httpx_client` and :func:`tokenkit.async_httpx_client` close
+    that gap (a request event hook removes what this auth set on a cross-origin hop); with
+    a client of your own, leave ``follow_redirects`` off or use ``Authorization``.
 
     **The query form cannot be kept out of every log.** The key is part of the URL, and
     urllib3 logs URLs: each request at DEBUG (``"GET /data?api_key=… HTTP/1.1" 200``) and
@@ -324,9 +364,13 @@ class ApiKeyAuth(TokenAuth, AuthBase):
 
     def _apply_httpx(self, request: Any) -> None:
         if self.query:
-            request.url = request.url.copy_merge_params({self.query: self._key})
+            url = request.url
+            request.url = url.copy_merge_params({self.query: self._key})
+            request.extensions[CREDENTIALS_EXTENSION] = CredentialMark(url, query_values=(self._key,))
         else:
-            request.headers[self.header or "X-API-Key"] = self._key
+            header = self.header or "X-API-Key"
+            request.headers[header] = self._key
+            request.extensions[CREDENTIALS_EXTENSION] = CredentialMark(request.url, (header,))
 
     def __eq__(self, other: object) -> bool:
         return (
@@ -473,6 +517,7 @@ class FlowAuth(TokenAuth, AuthBase):
             resends = 0
             while step is not None:
                 request.headers.update(step.headers)
+                _mark_others(request, step.headers)
                 response = yield request
                 if response.status_code >= 400:
                     response.read()  # small; the decision or an error may read it
@@ -492,6 +537,7 @@ class FlowAuth(TokenAuth, AuthBase):
             resends = 0
             while step is not None:
                 request.headers.update(step.headers)
+                _mark_others(request, step.headers)
                 response = yield request
                 if response.status_code >= 400:
                     await response.aread()
@@ -502,6 +548,15 @@ class FlowAuth(TokenAuth, AuthBase):
                 request = _copy_httpx(request)
         finally:
             decision.close()
+
+
+def _mark_others(request: Any, headers: Any) -> None:
+    """Record credential headers other than ``Authorization`` (see :class:`CredentialMark`)."""
+    if len(headers) == 1 and "Authorization" in headers:
+        return  # the common case, and httpx strips Authorization across origins itself
+    others = tuple(name for name in headers if name.lower() != "authorization")
+    if others:
+        request.extensions[CREDENTIALS_EXTENSION] = CredentialMark(request.url, others)
 
 
 def _copy_httpx(request: Any) -> Any:
