@@ -42,6 +42,16 @@ from .errors import (
     WrongIssuerError,
     WrongTokenTypeError,
 )
+from .cache import TokenCache
+from .login import (
+    AuthorizationCodeLogin,
+    DeviceLogin,
+    DevicePrompt,
+    LoginDeniedError,
+    LoginError,
+    LoginExpiredError,
+    StateMismatchError,
+)
 from .pool import PoolEvent, TokenPool, TokenStats
 from .refresh import RefreshingAuth
 from .retry import TimeoutSession, session
@@ -66,6 +76,10 @@ __all__ = [
     "StaticToken",
     "EnvToken",
     "ClientCredentials",
+    "DeviceLogin",
+    "AuthorizationCodeLogin",
+    "DevicePrompt",
+    "TokenCache",
     "from_env",
     "mask",
     "redact",
@@ -104,6 +118,10 @@ __all__ = [
     "ForbiddenError",
     "RateLimitedError",
     "TokenEndpointError",
+    "LoginError",
+    "LoginDeniedError",
+    "LoginExpiredError",
+    "StateMismatchError",
     "InvalidTokenError",
     "TokenDecodeError",
     "TokenVerificationError",
