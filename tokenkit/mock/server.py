@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import atexit
 import http.client
+import os
 import socket
 import threading
 import time
@@ -38,6 +39,7 @@ from .app import create_app
 from .clients import DemoClient
 from .clock import Clock
 from .faults import Fault
+from .remote import URL_VARIABLE, ClassroomAPI, connect_from_environment
 from .keys import DEFAULT_GRACE_PERIOD, SigningKey
 from .requestlog import LogEntry
 from .settings import Settings
@@ -123,10 +125,20 @@ class MockAPI:
 
     # -- lifecycle -------------------------------------------------------------------
 
+    #: Whether ``TOKENKIT_CLASSROOM_URL`` makes ``start()`` connect to a shared server instead.
+    follows_classroom = True
+
     def start(self) -> "MockAPI":
-        """Start serving and wait until the server answers. Returns ``self``."""
+        """Start serving and wait until the server answers. Returns ``self``.
+
+        With ``TOKENKIT_CLASSROOM_URL`` set (and ``TOKENKIT_LEARNER``), it starts nothing and
+        returns the learner's seat on that shared server instead (``remote.ClassroomAPI``, the
+        same surface); a named mock's start (a lesson's setup cell) gives the learner a fresh world.
+        """
         if self._thread is not None:
             return self
+        if self.follows_classroom and os.environ.get(URL_VARIABLE):
+            return connect_from_environment(fresh=self.name is not None)  # type: ignore[return-value]
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted sockets only when
         # the listener says TCP, and without it every keep-alive answer waits ~40 ms for a
@@ -142,8 +154,7 @@ class MockAPI:
         sock.listen(2048)
         self._socket = sock
         self.port = sock.getsockname()[1]
-        app = create_app(Settings(issuer=self._issuer(), **self._options), self._signing_key)
-        self._mock = app.state.mock
+        app = self._build_app(Settings(issuer=self._issuer(), **self._options))
         stack = server_stack()
         config = uvicorn.Config(
             app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2,
@@ -159,6 +170,21 @@ class MockAPI:
             raise
         self._register()
         return self
+
+    def _build_app(self, settings: Settings) -> Any:
+        """The ASGI app to serve (a classroom server serves another); sets ``self._mock``."""
+        app = create_app(settings, self._signing_key)
+        self._mock = app.state.mock
+        return app
+
+    @staticmethod
+    def connect(url: str, learner: str, key: str | None = None, *, fresh: bool = False) -> ClassroomAPI:
+        """Take ``learner``'s seat on the classroom server at ``url``: an object used like a started MockAPI.
+
+        ``key`` is the learner's key from the join page; without one the name is joined (if free).
+        ``fresh`` resets the learner's world, as a lesson's setup cell does.
+        """
+        return ClassroomAPI.connect(url, learner, key, fresh=fresh)
 
     def _register(self) -> None:
         """Count this mock as running; as a named one, take the name and stop its predecessor.
