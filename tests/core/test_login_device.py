@@ -241,3 +241,50 @@ def test_an_issuer_without_the_device_grant(clock: FakeClock) -> None:
     metadata = {k: v for k, v in METADATA.items() if k != "device_authorization_endpoint"}
     with pytest.raises(LoginError, match="device_authorization_endpoint"):
         login(Issuer([], metadata=metadata), clock).fetch()
+
+
+# -- with a cache ---------------------------------------------------------------------------
+
+
+def test_a_cached_token_is_reused_by_a_new_login_object(clock: FakeClock, tmp_path: Any) -> None:
+    path = tmp_path / "tokens.json"
+    first = Issuer([(200, {}, TOKEN_ANSWER)])
+    assert login(first, clock, cache=path).fetch().access_token == TOKEN_ANSWER["access_token"]
+    again = Issuer([])
+    prompts: list[DevicePrompt] = []
+    token = login(again, clock, prompts, cache=path).fetch()
+    assert token.access_token == TOKEN_ANSWER["access_token"] and token.refresh_token == TOKEN_ANSWER["refresh_token"]
+    assert again.adapter.sent == [] and prompts == []  # no request, no prompt: nobody is asked to log in again
+
+
+def test_a_stale_cached_token_is_refreshed_and_saved(clock: FakeClock, tmp_path: Any) -> None:
+    path = tmp_path / "tokens.json"
+    login(Issuer([(200, {}, TOKEN_ANSWER)]), clock, cache=path).fetch()
+    clock.advance(3590)  # 10 s left: stale
+    renewed = {"access_token": "at-renewed-0123456789", "expires_in": 3600, "refresh_token": "rt-rotated-0123456789"}
+    issuer = Issuer([(200, {}, renewed)])
+    prompts: list[DevicePrompt] = []
+    token = login(issuer, clock, prompts, cache=path).fetch()
+    assert token.access_token == "at-renewed-0123456789" and prompts == []
+    assert issuer.forms[-1]["grant_type"] == "refresh_token"
+    reread = login(Issuer([]), clock, cache=path).fetch()
+    assert reread.refresh_token == "rt-rotated-0123456789"
+
+
+def test_a_refused_refresh_token_means_a_new_login(clock: FakeClock, tmp_path: Any) -> None:
+    path = tmp_path / "tokens.json"
+    login(Issuer([(200, {}, TOKEN_ANSWER)]), clock, cache=path).fetch()
+    clock.advance(4000)
+    issuer = Issuer([error("invalid_grant"), (200, {}, {**TOKEN_ANSWER, "access_token": "at-new-login-0123456789"})])
+    prompts: list[DevicePrompt] = []
+    assert login(issuer, clock, prompts, cache=path).fetch().access_token == "at-new-login-0123456789"
+    assert len(prompts) == 1
+
+
+def test_scope_is_part_of_the_cache_key(clock: FakeClock, tmp_path: Any) -> None:
+    path = tmp_path / "tokens.json"
+    login(Issuer([(200, {}, TOKEN_ANSWER)]), clock, cache=path).fetch()
+    issuer = Issuer([(200, {}, {**TOKEN_ANSWER, "access_token": "at-wider-0123456789"})])
+    wider = DeviceLogin(ISSUER, "cli-app", scope="notes:read notes:write", on_prompt=lambda p: None, sleep=clock.sleep,
+                        clock=clock, session=issuer.session, cache=path)
+    assert wider.fetch().access_token == "at-wider-0123456789"
