@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # conda-forge names for PyPI distributions where they differ (and extras they cover).
 CONDA_NAMES = {"pyjwt[crypto]": ["pyjwt", "cryptography"]}
-PIP_ONLY = {"swagger-ui-bundle-v2", "uvloop"}  # not on conda-forge / needs a marker: the pip section
+PIP_ONLY = {"swagger-ui-bundle-v2", "uvloop", "httpx2"}  # not on conda-forge / needs a marker: the pip section
 
 
 def _requirement(text: str) -> tuple[str, str]:
@@ -28,7 +28,7 @@ def _requirement(text: str) -> tuple[str, str]:
 def runtime_requirements() -> dict[str, str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = list(project["dependencies"])
-    for extra in ("mock", "lessons"):
+    for extra in ("mock", "httpx2", "lessons"):  # what the lessons install
         wanted += [r for r in project["optional-dependencies"][extra] if not r.startswith("tokenkit")]
     return dict(_requirement(r) for r in wanted)
 
