@@ -1,4 +1,4 @@
-"""The ``tokenkit`` command: ``decode``, ``token``, ``mock`` and ``doctor``.
+"""The ``tokenkit`` command: ``decode``, ``token``, ``login``, ``mock`` and ``doctor``.
 
 Each error is one line on stderr and a non-zero exit, no traceback: a learner at a
 terminal needs to read *what to do*, not where in tokenkit it happened, and in the
@@ -16,7 +16,7 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from . import __version__
 from .decode import ACCESS_TOKEN_TYPE, decode, printable
@@ -24,6 +24,7 @@ from .verify import verify
 from .errors import TokenKitError
 from .secrets import mask
 from .sources import ClientCredentials
+from .tokens import Token
 
 __all__ = ["main", "build_parser"]
 
@@ -86,6 +87,8 @@ def build_parser(with_mock_arguments: bool = False) -> argparse.ArgumentParser:
     out.add_argument("--raw", action="store_true", help="print only the access token, unmasked")
     out.add_argument("--json", action="store_true", help="print the token's details as JSON (masked)")
 
+    _add_login_parser(commands)
+
     p = commands.add_parser("mock", help="run the bundled mock API (needs tokenkit[mock])")
     if with_mock_arguments:
         from .mock.serve import add_arguments
@@ -95,6 +98,34 @@ def build_parser(with_mock_arguments: bool = False) -> argparse.ArgumentParser:
     p = commands.add_parser("doctor", help="check this machine is ready for the lessons, and say what fixes it")
     p.add_argument("--no-mock", action="store_true", help="skip starting the mock API")
     return parser
+
+
+def _add_login_parser(commands: Any) -> None:
+    from .cache import default_cache_path
+
+    p = commands.add_parser(
+        "login",
+        help="log a person in (device code, or browser + PKCE) and cache the token",
+        description=(
+            "Log a person in as a public client (no secret) and keep the token, owner-only, for the next "
+            "program: --device shows a code to approve in any browser (RFC 8628); --pkce opens this "
+            "machine's browser and takes the code back on 127.0.0.1 (RFC 7636, RFC 8252). A cached token is "
+            "reused, and renewed with its refresh token, before anyone is asked to log in again."
+        ),
+    )
+    grant = p.add_mutually_exclusive_group(required=True)
+    grant.add_argument("--device", metavar="ISSUER", help="log in with the device code grant at this issuer URL")
+    grant.add_argument("--pkce", metavar="ISSUER", help="log in in a browser (authorization code + PKCE) at this issuer URL")
+    p.add_argument("--client-id", required=True, help="the public client's id, as registered at the issuer")
+    p.add_argument("--scope", help="space-separated scopes to ask for (default: the client's own)")
+    p.add_argument("--cache", metavar="PATH", help=f"the token cache file (default: {default_cache_path()})")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write a token cache: always log in")
+    p.add_argument("--no-browser", action="store_true", help="with --pkce: print the link to open instead of opening a browser")
+    p.add_argument("--timeout", type=float, default=10.0, help="seconds each request to the issuer may take (default 10)")
+    p.add_argument(
+        "--login-timeout", type=float, default=300.0, help="with --pkce: seconds to wait for the browser to come back (default 300)"
+    )
+    p.add_argument("--json", action="store_true", help="print the token's details as JSON (masked)")
 
 
 def _read_token(value: str, stdin: TextIO) -> str:
@@ -123,6 +154,50 @@ def _cmd_decode(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     else:
         print(decoded, file=out)  # DecodedToken.__str__ escapes control characters itself
     return 0
+
+
+def _cmd_login(args: argparse.Namespace, out: TextIO) -> int:
+    from .cache import default_cache_path
+    from .login import AuthorizationCodeLogin, DeviceLogin
+
+    cache = None if args.no_cache else (args.cache or default_cache_path())
+    source: DeviceLogin | AuthorizationCodeLogin
+    if args.device:
+        source = DeviceLogin(args.device, args.client_id, scope=args.scope, cache=cache, timeout=args.timeout)
+    else:
+        source = AuthorizationCodeLogin(
+            args.pkce, args.client_id, scope=args.scope, cache=cache, timeout=args.timeout,
+            open_browser=not args.no_browser, login_timeout=args.login_timeout,
+        )
+    token = source.fetch()
+    where = None if source.cache is None else str(source.cache.path)
+    if args.json:
+        print(json.dumps({**_masked(token), "cache": where}, indent=2), file=out)
+        return 0
+    print("logged in", file=out)
+    _print_masked(token, out)
+    print(f"cached in:    {where} (readable by you only)" if where else "cached in:    nowhere (--no-cache)", file=out)
+    return 0
+
+
+def _masked(token: Token) -> dict[str, Any]:
+    return {
+        "access_token": mask(token.access_token),
+        "token_type": token.token_type,
+        "expires_in": None if token.expires_in is None else round(token.expires_in),
+        "scope": token.scope,
+        "refresh_token": mask(token.refresh_token) if token.refresh_token else None,
+    }
+
+
+def _print_masked(token: Token, out: TextIO) -> None:
+    print(f"access_token: {mask(token.access_token)}", file=out)
+    print(f"token_type:   {token.token_type}", file=out)
+    if token.expires_in is not None:
+        print(f"expires_in:   {token.expires_in:.0f} s", file=out)
+    print(f"scope:        {token.scope or '(none)'}", file=out)
+    if token.refresh_token:
+        print(f"refresh:      {mask(token.refresh_token)}", file=out)
 
 
 def _cmd_token(args: argparse.Namespace, out: TextIO) -> int:
@@ -213,6 +288,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
             return _cmd_decode(args, out, stdin or sys.stdin)
         if args.command == "token":
             return _cmd_token(args, out)
+        if args.command == "login":
+            return _cmd_login(args, out)
         if args.command == "doctor":
             return _cmd_doctor(args)
         return _cmd_mock(args)

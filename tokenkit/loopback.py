@@ -70,7 +70,9 @@ class LoopbackRedirect:
         self._params: dict[str, str] | None = None
         self._arrived = threading.Event()
         self._server = _Server(("127.0.0.1", port), _handler_for(self))
-        self._thread = threading.Thread(target=self._server.serve_forever, name="tokenkit-loopback", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="tokenkit-loopback", daemon=True
+        )
         self._thread.start()
 
     @property
