@@ -26,6 +26,7 @@ import re
 import secrets
 import socket
 import time
+from urllib.parse import parse_qs
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -196,7 +197,7 @@ class Classroom(MockServer):
             items.update(seat.results)
             refusal = seat.last_refusal
             if refusal is not None and seat.stuck:
-                stuck[(refusal["lesson"], refusal["status"], refusal_label(refusal))] += 1
+                stuck[(refusal["lesson"] or seat.lesson, refusal["status"], refusal_label(refusal))] += 1
             learners.append({
                 "name": seat.name, "lesson": seat.lesson, "requests": seat.requests,
                 "idle_s": round(now - seat.last_seen), "stuck": seat.stuck,
@@ -379,8 +380,8 @@ class ClassroomApp:
             wants_json = request.headers.get("content-type", "").startswith("application/json")
             if wants_json:
                 raw = (await _json_body(request)).get("name", "")
-            else:
-                raw = (await request.form()).get("name", "")
+            else:  # a plain HTML form (urlencoded); no multipart parser needed for one field
+                raw = parse_qs((await request.body()).decode("utf-8", "replace")).get("name", [""])[0]
             try:
                 name = normalize_name(str(raw))
                 seat = classroom.join(name)
@@ -441,7 +442,11 @@ def _joined_page(server: str, name: str, key: str) -> str:
     powershell = html.escape(
         f'$env:TOKENKIT_CLASSROOM_URL="{server}"; $env:TOKENKIT_LEARNER="{name}"; $env:TOKENKIT_CLASSROOM_KEY="{key}"; jupyter lab'
     )
-    return JOINED_PAGE.format(name=html.escape(name), url=html.escape(f"{server}/t/{name}"), cell=cell, shell=shell, powershell=powershell)
+    fields = {"name": html.escape(name), "url": html.escape(f"{server}/t/{name}"), "cell": cell, "shell": shell, "powershell": powershell}
+    page = JOINED_PAGE
+    for field_name, value in fields.items():
+        page = page.replace("{" + field_name + "}", value)
+    return page
 
 
 _STYLE = """<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}

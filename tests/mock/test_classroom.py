@@ -1,0 +1,306 @@
+"""Classroom mode: one server, a world per learner, a join page, a who-is-stuck view, bounded seats."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import itertools
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from tokenkit.mock import MockAPI
+from tokenkit.mock.classroom import ClassroomMock, normalize_name, refusal_label
+from tokenkit.mock.keys import shared_test_key
+from tokenkit.mock.remote import KEY_HEADER, ClassroomAPI, ClassroomError
+from tokenkit.mock.serve import add_arguments, public_url_for, run
+
+
+@pytest.fixture(scope="module")
+def room() -> Iterator[ClassroomMock]:
+    with ClassroomMock(signing_key=shared_test_key(), max_learners=50) as server:
+        yield server
+
+
+_pairs = itertools.count()
+
+
+@pytest.fixture
+def pair(room: ClassroomMock) -> tuple[ClassroomAPI, ClassroomAPI]:
+    """Two new learners, each joined by name as the join page would."""
+    number = next(_pairs)
+    return MockAPI.connect(room.url, f"pair{number}-a"), MockAPI.connect(room.url, f"pair{number}-b")
+
+
+def token_for(seat: ClassroomAPI, client_id: str = "notes-app") -> str:
+    client = seat.clients[client_id]
+    answer = requests.post(seat.token_url, data={"grant_type": "client_credentials"}, auth=(client.client_id, client.client_secret), timeout=5)
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["access_token"])
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+# -- isolation --------------------------------------------------------------------------
+
+
+def test_each_learner_has_own_secrets(pair: tuple[ClassroomAPI, ClassroomAPI]) -> None:
+    a, b = pair
+    assert a.url != b.url and a.url.endswith("/t/" + a.learner)
+    assert set(a.clients) == set(b.clients) == {"analytics-reader", "notes-app", "short-lived", "rate-limited"}
+    for client_id in a.clients:
+        assert a.clients[client_id].client_secret != b.clients[client_id].client_secret
+    # a's secret is no good at b's token endpoint
+    secret = a.clients["notes-app"].client_secret
+    refused = requests.post(b.token_url, data={"grant_type": "client_credentials"}, auth=("notes-app", secret), timeout=5)
+    assert refused.status_code == 401 and refused.json()["error"] == "invalid_client"
+
+
+def test_notes_are_per_learner_with_ids_from_one(pair: tuple[ClassroomAPI, ClassroomAPI]) -> None:
+    a, b = pair
+    ta, tb = token_for(a), token_for(b)
+    first_a = requests.post(a.url + "/notes", json={"title": "a's"}, headers=bearer(ta), timeout=5).json()
+    first_b = requests.post(b.url + "/notes", json={"title": "b's"}, headers=bearer(tb), timeout=5).json()
+    assert first_a["id"] == first_b["id"] == 1
+    listed = requests.get(b.url + "/notes", headers=bearer(tb), timeout=5).json()
+    assert [note["title"] for note in listed["notes"]] == ["b's"]
+
+
+def test_a_token_from_one_learner_is_refused_on_another(pair: tuple[ClassroomAPI, ClassroomAPI]) -> None:
+    a, b = pair
+    token = token_for(a)
+    assert requests.get(a.url + "/data", headers=bearer(token), timeout=5).status_code == 200
+    refused = requests.get(b.url + "/data", headers=bearer(token), timeout=5)
+    assert refused.status_code == 401 and refused.json()["error_reason"] == "wrong_issuer"
+    issuer = requests.get(a.url + "/.well-known/openid-configuration", timeout=5).json()["issuer"]
+    assert issuer == a.url
+
+
+def test_clock_is_per_learner(pair: tuple[ClassroomAPI, ClassroomAPI]) -> None:
+    a, b = pair
+    a.clock.advance(3600)
+    assert a.clock.offset == 3600 and b.clock.offset == 0
+    assert round(a.clock.now() - time.time()) == 3600
+    token = token_for(b)
+    assert requests.get(b.url + "/data", headers=bearer(token), timeout=5).status_code == 200
+    a.clock.reset()
+    assert a.clock.offset == 0
+    with pytest.raises(ValueError):
+        a.clock.advance(-1)
+
+
+def test_log_is_per_learner_and_relative(pair: tuple[ClassroomAPI, ClassroomAPI]) -> None:
+    a, b = pair
+    requests.get(a.url + "/data", timeout=5)
+    requests.get(b.url + "/me", timeout=5)
+    a.clients  # control calls are not exchanges with the API: never logged
+    [entry] = a.log(limit=None)
+    assert (entry.method, entry.path, entry.status) == ("GET", "/data", 401)
+    assert [e.path for e in b.log()] == ["/me"]
+
+
+def test_rate_counters_are_per_learner(pair: tuple[ClassroomAPI, ClassroomAPI]) -> None:
+    a, b = pair
+    ta, tb = token_for(a, "rate-limited"), token_for(b, "rate-limited")
+    statuses = [requests.get(a.url + "/data", headers=bearer(ta), timeout=5).status_code for _ in range(6)]
+    assert statuses[-1] == 429
+    assert requests.get(b.url + "/data", headers=bearer(tb), timeout=5).status_code == 200
+
+
+def test_reset_gives_one_learner_a_fresh_world(pair: tuple[ClassroomAPI, ClassroomAPI]) -> None:
+    a, b = pair
+    for seat in (a, b):
+        requests.post(seat.url + "/notes", json={"title": "x"}, headers=bearer(token_for(seat)), timeout=5)
+    secret = a.clients["notes-app"].client_secret
+    a.reset()
+    assert a.log() == [] and len(b.log()) == 2
+    assert a.clients["notes-app"].client_secret == secret  # the learner's other notebooks keep working
+    listed = requests.get(a.url + "/notes", headers=bearer(token_for(a)), timeout=5).json()
+    assert listed["count"] == 0
+
+
+def test_a_named_start_in_the_environment_connects_and_resets(room: ClassroomMock, monkeypatch: pytest.MonkeyPatch) -> None:
+    name, key = room.join("Env Learner")
+    monkeypatch.setenv("TOKENKIT_CLASSROOM_URL", room.url)
+    monkeypatch.setenv("TOKENKIT_LEARNER", name)
+    monkeypatch.setenv("TOKENKIT_CLASSROOM_KEY", key)
+    first = MockAPI(name="lesson").start()
+    assert isinstance(first, ClassroomAPI) and first.url == f"{room.url}/t/env-learner"
+    requests.get(first.url + "/data", timeout=5)
+    plain = MockAPI().start()  # unnamed: the same seat, nothing reset
+    assert len(plain.log()) == 1
+    plain.stop()  # harmless
+    again = MockAPI(name="lesson").start()  # a lesson's setup cell again: a fresh world
+    assert again.log() == [] and room.classroom is not None and name in room.classroom.seats
+
+
+def test_added_client_lives_in_one_world(pair: tuple[ClassroomAPI, ClassroomAPI]) -> None:
+    a, b = pair
+    added = a.add_client("worker-1", ("data:read",), rate_limit=3)
+    assert added.rate_limit == 3 and "worker-1" in a.clients and "worker-1" not in b.clients
+
+
+# -- protection ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "what"),
+    [("GET", "clients"), ("POST", "clients"), ("GET", "clock"), ("POST", "clock/advance"), ("POST", "clock/reset"),
+     ("GET", "log"), ("POST", "reset"), ("POST", "report"), ("POST", "connect")],
+)
+def test_control_endpoints_want_the_learners_own_key(pair: tuple[ClassroomAPI, ClassroomAPI], method: str, what: str) -> None:
+    a, b = pair
+    url = f"{a.url}/classroom/{what}"
+    assert requests.request(method, url, timeout=5).status_code == 401
+    wrong = requests.request(method, url, headers={KEY_HEADER: b._key}, json={}, timeout=5)
+    assert wrong.status_code == 401 and "client_secret" not in wrong.text
+
+
+def test_a_taken_name_is_not_handed_out_again(room: ClassroomMock) -> None:
+    room.join("taken-once")
+    again = requests.post(room.url + "/classroom/join", json={"name": "Taken Once"}, timeout=5)
+    assert again.status_code == 409 and again.json()["error"] == "name_taken" and "key" not in again.json()
+    with pytest.raises(ClassroomError, match="409"):
+        MockAPI.connect(room.url, "taken-once")
+
+
+def test_instructor_view_wants_the_instructor_key(room: ClassroomMock) -> None:
+    assert requests.get(room.url + "/classroom/instructor.json", timeout=5).status_code == 401
+    _, learner_key = room.join("not-the-teacher")
+    assert requests.get(room.url + "/classroom/instructor.json", headers={KEY_HEADER: learner_key}, timeout=5).status_code == 401
+
+
+# -- the join page ------------------------------------------------------------------------
+
+
+def test_join_page_form_gives_a_ready_cell(room: ClassroomMock) -> None:
+    page = requests.get(room.url + "/classroom", timeout=5)
+    assert page.status_code == 200 and '<form method="post" action="/classroom/join">' in page.text
+    assert "<script src" not in page.text and "http" not in page.text.split("<body>")[1].split("</form>")[0]
+    joined = requests.post(room.url + "/classroom/join", data={"name": "Grace Hopper"}, timeout=5)
+    assert joined.status_code == 200
+    assert room.classroom is not None
+    key = room.classroom.learner_key("grace-hopper")
+    for line in (f'"TOKENKIT_CLASSROOM_URL"] = "{room.url}"', '"TOKENKIT_LEARNER"] = "grace-hopper"', f'"TOKENKIT_CLASSROOM_KEY"] = "{key}"'):
+        assert line.replace('"', "&quot;") in joined.text
+    assert f"export TOKENKIT_CLASSROOM_KEY={key}" in joined.text
+    # what the cell sets is enough to take the seat
+    seat = MockAPI.connect(room.url, "grace-hopper", key)
+    assert seat.clients["notes-app"].client_secret
+
+
+def test_join_refuses_a_name_with_nothing_usable(room: ClassroomMock) -> None:
+    refused = requests.post(room.url + "/classroom/join", data={"name": "!!!"}, timeout=5)
+    assert refused.status_code == 400 and "letter or digit" in refused.text
+    assert normalize_name("  Ada  Lovelace ") == "ada-lovelace"
+
+
+def test_outside_a_learner_prefix_the_server_says_where_to_go(room: ClassroomMock) -> None:
+    answer = requests.get(room.url + "/data", timeout=5)
+    assert answer.status_code == 404 and "/t/<name>" in answer.json()["error_description"]
+    unknown = requests.get(room.url + "/t/nobody-here/data", timeout=5)
+    assert unknown.status_code == 404 and unknown.json()["error"] == "unknown_learner"
+    assert requests.get(room.url + "/health", timeout=5).json()["status"] == "ok"
+
+
+# -- the instructor's view ----------------------------------------------------------------
+
+
+def test_instructor_view_shows_checks_and_who_is_stuck(room: ClassroomMock) -> None:
+    assert room.classroom is not None
+    seats = [ClassroomAPI.connect(room.url, f"stuck-{n}", lesson="03") for n in range(3)]
+    for seat in seats[:2]:
+        requests.get(seat.url + "/data", timeout=5)  # 401 missing_token, and nothing after it
+    requests.get(seats[2].url + "/data", timeout=5)
+    requests.get(seats[2].url + "/data", headers=bearer(token_for(seats[2])), timeout=5)  # unstuck
+    for seat, passed in zip(seats, (True, False, True)):
+        response = requests.post(
+            seat.url + "/classroom/report", json={"kind": "exercise", "lesson": "03", "item": "03_retitle", "passed": passed},
+            headers={KEY_HEADER: seat._key}, timeout=5,
+        )
+        assert response.status_code == 200
+    data = requests.get(room.url + "/classroom/instructor.json", headers={KEY_HEADER: room.classroom.instructor_key}, timeout=5).json()
+    rows = {row["name"]: row for row in data["learners"] if row["name"].startswith("stuck-")}
+    assert [rows[f"stuck-{n}"]["results"] for n in range(3)] == [{"03_retitle": True}, {"03_retitle": False}, {"03_retitle": True}]
+    assert rows["stuck-0"]["stuck"] and not rows["stuck-2"]["stuck"]
+    assert rows["stuck-0"]["last_refusal"]["error"] == "missing_token" and rows["stuck-0"]["lesson"] == "03"
+    assert "03_retitle" in data["items"]
+    lines = [line["text"] for line in data["stuck"]]
+    assert "2 still get 401 missing_token in 03" in lines, lines
+    page = requests.get(room.url + "/classroom/instructor", timeout=5).text
+    assert "setInterval(poll" in page and "instructor.json" in page and "<script src" not in page
+
+
+def test_refusal_label_adds_the_reason_where_it_tells_more() -> None:
+    assert refusal_label({"error": "missing_token", "reason": "missing_credentials"}) == "missing_token"
+    assert refusal_label({"error": "invalid_token", "reason": "expired"}) == "invalid_token (expired)"
+
+
+def test_a_check_reports_to_the_learners_seat(room: ClassroomMock) -> None:
+    from tokenkit.mock import remote
+
+    seat = MockAPI.connect(room.url, "reporter")
+    remote.report("quiz", "01", "01_401_or_403", True)
+    assert room.classroom is not None
+    deadline = time.monotonic() + 5
+    while "01_401_or_403" not in room.classroom.seats["reporter"].results and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert room.classroom.seats["reporter"].results["01_401_or_403"]["passed"] is True
+    assert seat.learner == "reporter"
+
+
+# -- bounded seats ------------------------------------------------------------------------
+
+
+def test_seats_are_capped_and_idle_ones_evicted() -> None:
+    with ClassroomMock(signing_key=shared_test_key(), max_learners=2, idle_timeout=60) as small:
+        assert small.classroom is not None
+        first = MockAPI.connect(small.url, "one")
+        MockAPI.connect(small.url, "two")
+        full = requests.post(small.url + "/classroom/join", json={"name": "three"}, timeout=5)
+        assert full.status_code == 503 and full.json()["error"] == "classroom_full"
+        small.classroom.seats["one"].last_seen -= 61  # an hour of idleness, without waiting for it
+        small.classroom._next_eviction = 0
+        requests.get(small.url + "/health", timeout=5)  # any request runs the sweep
+        assert set(small.classroom.seats) == {"two"}
+        assert requests.get(first.url + "/data", timeout=5).json()["error"] == "unknown_learner"
+        MockAPI.connect(small.url, "one", first._key)  # the kept key takes the seat again
+        assert set(small.classroom.seats) == {"one", "two"}
+
+
+# -- tokenkit mock --classroom ------------------------------------------------------------
+
+
+def test_public_url_is_never_the_wildcard() -> None:
+    url, _ = public_url_for("0.0.0.0", 8000, None)
+    assert "0.0.0.0" not in url and url.endswith(":8000")
+    assert public_url_for("0.0.0.0", 8000, "http://10.0.0.5:8000/")[0] == "http://10.0.0.5:8000"
+
+
+def test_classroom_command_prints_the_join_line_and_instructor_url() -> None:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    out, stop, code = io.StringIO(), threading.Event(), []
+    args = parser.parse_args(["--classroom", "--host", "127.0.0.1", "--port", "0", "--instructor-key", "teach-me", "--max-learners", "40"])
+    thread = threading.Thread(target=lambda: code.append(run(args, out, stop)))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while "Ctrl-C" not in out.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        printed = out.getvalue()
+    finally:
+        stop.set()
+        thread.join(10)
+    assert code == [0]
+    assert "//0.0.0.0" not in printed
+    url = printed.split("listening on ")[1].split()[0]
+    assert f"learners join at:  {url}/classroom" in printed
+    assert f"slide:             Open {url}/classroom, type your name" in printed
+    assert f"{url}/classroom/instructor#key=teach-me" in printed
+    assert "up to 40" in printed
