@@ -96,16 +96,78 @@ def _kind(c: str) -> int:
     return 1 if c.islower() else 2 if c.isupper() else 3 if c.isdigit() else 0
 
 
+#: Characters that separate the words of a name (``notes-app``, ``client_credentials``).
+_SEPARATORS = frozenset("-_.~+/=")
+
+
+def _small(text: str) -> bool:
+    """Only small letters, at least one (``str.islower`` also says yes to ``"-g"``)."""
+    return text.isalpha() and text.islower()
+
+
+def _odd_places(word: str) -> tuple[int, int]:
+    """``(capitals in odd places, capitals inside words)`` of ``word``.
+
+    Names mix case by convention: a capital starts a word (``RateLimit``), an acronym is
+    a run of capitals followed by a word or nothing (``HTTPHandler``, ``DOMImplementationLS``),
+    and the word after a capital is small letters. Random text breaks that all the time:
+    a capital followed by a digit or a lone small letter (``uGVHufnor8``), a small letter
+    between capitals (``SiRRAT``), a small letter right after a digit in a mixed word.
+    """
+    n = len(word)
+    odd = inside = 0
+    for i in range(1, n):
+        char, prev = word[i], word[i - 1]
+        if char.isupper() and prev not in _SEPARATORS:
+            inside += 1
+            if prev.islower() or prev.isdigit():  # a new word starts here: is it one?
+                end = i
+                while end < n and word[end].isupper():
+                    end += 1
+                if end == n and end - i >= 2:
+                    continue  # an acronym at the end
+                if not _small(word[end : end + 2]):
+                    odd += 1
+        elif char.islower() and prev.isupper():
+            following = word[i + 1 : i + 2]
+            if following and not following.islower() and following not in _SEPARATORS and i >= 2 and word[i - 2] not in _SEPARATORS:
+                odd += 1  # one small letter between capitals/digits, not a short word after a separator
+        elif char.islower() and prev.isdigit() and inside:
+            odd += 1
+    return odd, inside
+
+
+def _random_mix(word: str) -> bool:
+    """The second test of :func:`looks_secret`: digit density and case mixing no name has."""
+    n = len(word)
+    digits = sum(c.isdigit() for c in word)
+    lower = sum(c.islower() for c in word)
+    if digits * 4 >= n:
+        swaps = sum(1 for a, b in zip(word, word[1:]) if a.isdigit() != b.isdigit() and (a.isalpha() or b.isalpha()))
+        hex_like = lower > 0 and lower + digits + word.count("-") == n  # token_hex, a UUID
+        if hex_like or swaps >= 4:
+            return True
+    if lower < 3:
+        return False  # CONSTANT_NAMES_LIKE_THIS
+    odd, inside = _odd_places(word)
+    return odd >= 2 or (odd >= 1 and inside >= 3)
+
+
 def looks_secret(word: str) -> bool:
     """A guess: could ``word`` be a key, token or client secret rather than a name?
 
-    At least 16 URL-safe characters, no spaces, and the character classes (lower, upper,
-    digit) change often, as in random text: ``aB3x…``. Words such as ``notes-app``,
-    ``client_credentials``, ``WWW-Authenticate`` or ``X-RateLimit-Remaining`` change class
-    rarely (a capital starting a word does not count); generated secrets, hex digests and
-    UUIDs change it every other character. Used only where a server echoes text we did
-    not write (an ``error_description``) and for a ``client_id`` that may really be a
-    secret typed into the wrong field.
+    At least 16 URL-safe characters, no spaces, and shaped like random text, by either of
+    two tests. (1) The character classes (lower, upper, digit) change often: ``aB3x…``
+    (a capital starting a word does not count). (2) Random mixing that naming
+    conventions never make: dense digits interleaved with letters (hex digests, UUIDs),
+    or capitals in odd places (after a small letter without starting a small-letter
+    word, before a digit, a lone small letter between capitals). Names such as
+    ``notes-app``, ``client_credentials``, ``WWW-Authenticate``, ``X-RateLimit-Remaining``,
+    ``Content-Security-Policy-Report-Only`` or ``HTTPBasicAuthHandler`` pass both; random
+    16-character secrets are caught but for about 1 in 150 that come out word-like by
+    chance (all small letters, say). Used only where a server echoes text we did not write
+    (an ``error_description``), for a ``client_id`` that may really be a secret typed into
+    the wrong field, and by the mock to decide what it may echo.
     """
     if not isinstance(word, str) or not _WORD_RE.fullmatch(word):
         return False
@@ -114,7 +176,7 @@ def looks_secret(word: str) -> bool:
         ka, kb = _kind(a), _kind(b)
         if ka and kb and ka != kb and not (ka == 2 and kb == 1):
             changes += 1
-    return changes >= max(3, len(word) // 8)
+    return changes >= max(3, len(word) // 8) or _random_mix(word)
 
 
 def redact(text: str, secrets: Iterable[str | None] = (), *, guess: bool = False) -> str:

@@ -8,10 +8,11 @@ says it is an identifier; anything long or token-like is masked with
 ``tokenkit.secrets.mask``, which keeps a few characters at each end and the length, enough
 to recognise what was sent without revealing it.
 
-The shape rule for a secret is the core's ``tokenkit.secrets.looks_secret``. On top of it
-the mock keeps, for now, a stronger rule for random strings whose character classes change
-rarely (``nxjHOZNLYsSSMVEz``, digit-heavy hex such as ``755414775027598f``, UUIDs that are
-mostly digits), which the core's rule lets through: about 1.5 % of 16-character secrets.
+The shape rule for a secret is the core's ``tokenkit.secrets.looks_secret``, and only it:
+one rule, so the client's diagnoses and the mock's refusals mask the same things (random
+case mixing such as ``nxjHOZNLYsSSMVEz``, digit-heavy hex such as ``755414775027598f``, UUIDs).
+What is added here is echo policy, not a second secret rule: long values, values that are
+not id-shaped, JWT-shaped words and refresh tokens are never echoed.
 """
 
 from __future__ import annotations
@@ -43,26 +44,7 @@ def looks_secret(value: str) -> bool:
     words = value.split()
     if any(len(word) >= _MIN_JWT and _JWT_LIKE.fullmatch(word) for word in words):
         return True
-    if any(core_looks_secret(word) for word in words):
-        return True
-    return _random_mix(value)
-
-
-def _random_mix(value: str) -> bool:
-    """The mock's stronger rule (to move into the core): random case or digit density.
-
-    Random base64 has capitals after the first letter mixed in with small letters; hex and
-    other digit-dense strings are a quarter or more digits. Words people type are neither.
-    """
-    if len(value) < 16:
-        return False
-    letters = [char for char in value if char.isalpha()]
-    digits = sum(char.isdigit() for char in value)
-    upper = sum(char.isupper() for char in letters[1:])
-    lower = sum(char.islower() for char in letters)
-    if upper and lower and (digits or min(upper, lower) >= 4):
-        return True
-    return digits * 4 >= len(value) and bool(letters)
+    return any(core_looks_secret(word) for word in words)
 
 
 def shown(value: object) -> str:
