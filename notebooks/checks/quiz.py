@@ -99,7 +99,11 @@ class Quiz:
     def judge(self, choice: str) -> Feedback:
         """The feedback for one option, by its label (``"b"``) or by its text."""
         label = self.label(choice)
-        return Feedback(label, label == self.answer, self.explain[label])
+        feedback = Feedback(label, label == self.answer, self.explain[label])
+        from . import report_to_classroom  # on a shared server, the instructor sees how it went
+
+        report_to_classroom("quiz", self.lesson, self.key, feedback.correct)
+        return feedback
 
     def label(self, choice: str) -> str:
         """``"b"`` for ``"b"``, ``"B"``, ``"b)"`` or the option's full text; ValueError otherwise."""
