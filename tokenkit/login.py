@@ -357,10 +357,25 @@ class _PersonLogin:
 def _refusal(response: Any) -> TokenEndpointError:
     """The error a token endpoint's refusal amounts to: denied and expired get their own class."""
     error = TokenEndpointError(response=response, diagnosis=diagnose(response))
-    cls = {"access_denied": LoginDeniedError, "expired_token": LoginExpiredError}.get(error.error or "")
-    if cls is None:
+    if error.error not in _OUTCOMES:
         return error
-    return cls(response=response, diagnosis=error.diagnosis)
+    cls, what = _OUTCOMES[error.error]
+    said = f" (the server said: {error.error_description})" if error.error_description else ""
+    return cls(
+        f"{what}{said} [{error.error}, HTTP {response.status_code}]",
+        response=response,
+        diagnosis=error.diagnosis,
+    )
+
+
+#: The refusals a person's login ends with, and what to tell them.
+_OUTCOMES: dict[str, tuple[type[LoginError], str]] = {
+    "access_denied": (LoginDeniedError, "the login was denied: the person (or the server) said no; run the login again to retry"),
+    "expired_token": (
+        LoginExpiredError,
+        "the code expired before the login was approved: run the login again for a new code, and approve it sooner",
+    ),
+}
 
 
 def _refuse_redirect(response: Any, url: str, what: str) -> None:
