@@ -19,6 +19,7 @@ import base64
 import binascii
 import math
 import secrets
+from collections.abc import Mapping
 from functools import lru_cache
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -35,7 +36,7 @@ from tokenkit.reasons import Reason
 from .errors import ApiError, invalid_token
 from .keys import KeyRing
 from .settings import API_AUDIENCE, Settings
-from .store import RefreshTokenStore, RevocationList
+from .store import EXPIRED_REMEMBERED_FOR, RefreshTokenStore, RevocationList
 
 ALGORITHM = "RS256"
 REQUIRED_CLAIMS = ("iss", "sub", "aud", "exp", "iat", "nbf", "jti", "scope", "client_id")
@@ -118,12 +119,14 @@ class IssuedTokens:
     access_token: str
     claims: dict[str, Any]
     refresh_token: str | None
+    family: str | None = None
+    """The refresh-token family the tokens joined (None without a refresh token)."""
 
 
 class Authority:
     """Issues and verifies tokens for one tenant of a mock server (its clients, clock and keys)."""
 
-    def __init__(self, settings: Settings, clients: dict[str, DemoClient], clock: Clock, keys: KeyRing) -> None:
+    def __init__(self, settings: Settings, clients: Mapping[str, DemoClient], clock: Clock, keys: KeyRing) -> None:
         self.settings = settings
         self.clients = clients
         self.clock = clock
@@ -135,15 +138,27 @@ class Authority:
         # still trusted, time and revocation are checked on every request. Failures are not
         # cached (lru_cache skips exceptions).
         self._static_checks = lru_cache(maxsize=4096)(self._verified_claims)
+        # The person a refresh-token family speaks for (family -> (user, when it can end)), so
+        # a token refreshed for alice is alice's too. Families of machine tokens are not here.
+        self._family_users: dict[str, tuple[str, float]] = {}
 
     # -- issuing ---------------------------------------------------------------------
 
-    def issue(self, client: DemoClient, scope: str, audience: str, issuer: str, family: str | None = None) -> IssuedTokens:
+    def issue(
+        self, client: DemoClient, scope: str, audience: str, issuer: str, family: str | None = None, *, user: str | None = None
+    ) -> IssuedTokens:
+        """Sign an access token (and a refresh token if the client gets them).
+
+        ``sub`` is ``user`` for a person's login and the client's id for a machine; a
+        refresh in ``family`` keeps the person the family was first issued for.
+        """
         now = int(self.clock.now())
+        if user is None and family is not None and family in self._family_users:
+            user = self._family_users[family][0]
         jti = secrets.token_urlsafe(12)
         claims: dict[str, Any] = {
             "iss": issuer,
-            "sub": client.client_id,
+            "sub": user if user is not None else client.client_id,
             "aud": audience,
             "iat": now,
             "nbf": now,
@@ -162,7 +177,9 @@ class Authority:
             )
             # The access token joins the family, so a reuse that revokes the family revokes it too.
             self.refresh_tokens.add_access_token(family, jti, now + client.token_lifetime)
-        return IssuedTokens(access_token, claims, refresh_token)
+            if user is not None:
+                self._family_users[family] = (user, now + self.settings.refresh_token_lifetime + EXPIRED_REMEMBERED_FOR)
+        return IssuedTokens(access_token, claims, refresh_token, family)
 
     # -- upkeep ----------------------------------------------------------------------
 
@@ -173,8 +190,12 @@ class Authority:
         (``exp`` plus the leeway); a refresh token (used, revoked or fresh) until it expires.
         """
         leeway = self.settings.leeway
+        ended = [family for family, (_, until) in self._family_users.items() if until <= now]
+        for family in ended:  # by then the store has forgotten every refresh token of the family
+            del self._family_users[family]
         return (
-            self.revoked.forget_expired(now - leeway)
+            len(ended)
+            + self.revoked.forget_expired(now - leeway)
             + self.refresh_tokens.forget_expired(now, leeway)
             + self.keys.forget_retired(now)
         )

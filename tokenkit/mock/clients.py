@@ -14,6 +14,11 @@ from dataclasses import dataclass, field, replace
 
 from tokenkit.secrets import mask
 
+#: The grant_type of the device authorization grant (RFC 8628 §3.4).
+DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+AUTHORIZATION_CODE_GRANT = "authorization_code"
+CLIENT_CREDENTIALS_GRANT = "client_credentials"
+
 
 @dataclass(frozen=True)
 class DemoClient:
@@ -30,8 +35,18 @@ class DemoClient:
     rate_limit: int = 600
     """Requests allowed per token in each ``rate_window``."""
     rate_window: int = 60
+    grant_types: tuple[str, ...] = (CLIENT_CREDENTIALS_GRANT,)
+    """The grants this client may use besides ``refresh_token`` (which ``refresh_tokens`` decides)."""
+    public: bool = False
+    """A public client has no secret (``token_endpoint_auth_method: none``): it names itself with ``client_id``."""
+
+    def allows(self, grant_type: str) -> bool:
+        """Whether this client may use ``grant_type`` at the token endpoint."""
+        return self.refresh_tokens if grant_type == "refresh_token" else grant_type in self.grant_types
 
     def __repr__(self) -> str:
+        if self.public:
+            return f"DemoClient(client_id={self.client_id!r}, public, scopes={' '.join(self.scopes)!r})"
         return (
             f"DemoClient(client_id={self.client_id!r}, client_secret={mask(self.client_secret)!r}, "
             f"scopes={' '.join(self.scopes)!r})"
@@ -57,6 +72,21 @@ DEMO_CLIENTS: tuple[DemoClient, ...] = (
         "reads data; each token may make 5 requests every 2 seconds", rate_limit=5, rate_window=2,
     ),
 )
+
+
+#: Public demo clients: no secret, tokens only for a person who logs in.
+PUBLIC_CLIENTS: tuple[DemoClient, ...] = (
+    DemoClient(
+        "cli-app", "", ("data:read", "notes:read", "notes:write"),
+        "a public client (a CLI or desktop app, no secret): logs a person in by device code or authorization code + PKCE",
+        refresh_tokens=True, grant_types=(DEVICE_CODE_GRANT,), public=True,
+    ),
+)
+
+
+def make_public_clients() -> dict[str, DemoClient]:
+    """The public demo clients, by id (nothing secret to make: they are the same on every server)."""
+    return {client.client_id: client for client in PUBLIC_CLIENTS}
 
 
 def make_clients(seed: str | None = None) -> dict[str, DemoClient]:

@@ -18,10 +18,12 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from . import boundedjson
-from .clients import DemoClient
+from .authority import IssuedTokens
+from .clients import AUTHORIZATION_CODE_GRANT, DEVICE_CODE_GRANT, DemoClient
+from .device import DEVICE_CODE_LIFETIME, Outcome
 from .echo import shown
 from .errors import ApiError, oauth_error
-from .openapi import BAD_REQUEST, INTROSPECT_REQUEST, OAUTH, REVOKE_REQUEST, TOKEN_ANSWER, TOKEN_REQUEST
+from .openapi import BAD_REQUEST, DEVICE_ANSWER, DEVICE_REQUEST, INTROSPECT_REQUEST, OAUTH, REVOKE_REQUEST, TOKEN_ANSWER, TOKEN_REQUEST
 from .routing import MockRoute
 from .settings import API_AUDIENCE, OTHER_AUDIENCE
 from .tenant import issuer_for, tenant_of
@@ -35,7 +37,7 @@ MAX_BODY_BYTES = 16 * 1024
 """Largest /oauth/* body; ``bodylimit.BodyLimitMiddleware`` refuses bigger ones while reading."""
 KNOWN_AUDIENCES = (API_AUDIENCE, OTHER_AUDIENCE)
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-_CLIENT_PARAMS = {"grant_type", "client_id", "client_secret", "scope", "audience", "refresh_token", "token"}
+_CLIENT_PARAMS = {"grant_type", "client_id", "client_secret", "scope", "audience", "refresh_token", "token", "code", "code_verifier", "device_code"}
 
 
 async def read_params(request: Request) -> dict[str, str]:
@@ -113,7 +115,6 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
 
 def authenticate_client(request: Request, params: dict[str, str]) -> DemoClient:
     """The client making the request, authenticated by exactly one method."""
-    clients: dict[str, DemoClient] = tenant_of(request).clients
     basic = _basic_credentials(request)
     body_id, body_secret = params.get("client_id"), params.get("client_secret")
     if basic is not None:
@@ -127,18 +128,33 @@ def authenticate_client(request: Request, params: dict[str, str]) -> DemoClient:
             raise oauth_error("invalid_request", "client_secret came without client_id.", "Send both client_id and client_secret.")
         client_id, client_secret = body_id, body_secret
     elif body_id:
-        raise oauth_error("invalid_client", f"client_id '{shown(body_id)}' came without a client_secret.", "Confidential clients must authenticate: add client_secret, or use HTTP Basic.")
+        client_id, client_secret = body_id, None
     else:
         raise oauth_error("invalid_client", "No client credentials came.", "Send client_id and client_secret, by HTTP Basic or in the body.")
 
-    client = clients.get(client_id)
+    tenant = tenant_of(request)
+    client = tenant.client(client_id)
+    if client is not None and client.public:
+        # token_endpoint_auth_method "none" (RFC 7591 §2): the client_id names it, nothing proves it.
+        # An empty secret is what some libraries send for "no secret" (Basic 'cli-app:'), so it passes.
+        if client_secret:
+            raise oauth_error(
+                "invalid_client",
+                f"Client '{client_id}' is a public client: it has no secret, so a client_secret must not come.",
+                "Send client_id alone (token_endpoint_auth_method none); public clients prove nothing but use PKCE or the device code instead.",
+                basic_used=basic is not None,
+            )
+        return client
+    if client_secret is None:
+        raise oauth_error("invalid_client", f"client_id '{shown(client_id)}' came without a client_secret.", "Confidential clients must authenticate: add client_secret, or use HTTP Basic.")
     # Compare against something even for an unknown client, so timing tells nothing.
     expected = client.client_secret if client is not None else "x" * 32
     secret_ok = hmac.compare_digest(client_secret.encode(), expected.encode())
     if client is None:
+        known = sorted({*tenant.clients, *tenant.public_clients})
         raise oauth_error(
             "invalid_client",
-            f"Unknown client_id '{shown(client_id)}'. The demo clients are: {', '.join(sorted(clients))}.",
+            f"Unknown client_id '{shown(client_id)}'. The demo clients are: {', '.join(known)}.",
             "Check the client_id for typos and stray spaces; a masked value here is usually a secret in the client_id field.",
             basic_used=basic is not None,
         )
@@ -166,9 +182,19 @@ def _granted_scope(requested: str | None, allowed: tuple[str, ...], what: str) -
     return " ".join(dict.fromkeys(wanted))
 
 
-def _token_response(request: Request, client: DemoClient, scope: str, audience: str, family: str | None = None) -> JSONResponse:
+def _token_response(
+    request: Request, client: DemoClient, scope: str, audience: str, family: str | None = None, *, user: str | None = None
+) -> JSONResponse:
+    body, _ = _issue(request, client, scope, audience, family, user=user)
+    return JSONResponse(body, headers=NO_STORE)
+
+
+def _issue(
+    request: Request, client: DemoClient, scope: str, audience: str, family: str | None = None, *, user: str | None = None
+) -> tuple[dict[str, Any], IssuedTokens]:
+    """A token answer's body (RFC 6749 §5.1) and what was issued."""
     mock = tenant_of(request)
-    issued = mock.authority.issue(client, scope, audience, issuer_for(request), family)
+    issued = mock.authority.issue(client, scope, audience, issuer_for(request), family, user=user)
     body: dict[str, Any] = {
         "access_token": issued.access_token,
         "token_type": "Bearer",
@@ -178,11 +204,14 @@ def _token_response(request: Request, client: DemoClient, scope: str, audience: 
     if issued.refresh_token is not None:
         body["refresh_token"] = issued.refresh_token
     request.state.client_id = client.client_id
-    return JSONResponse(body, headers=NO_STORE)
+    return body, issued
+
+
+SUPPORTED_GRANTS = ("client_credentials", "refresh_token", DEVICE_CODE_GRANT)
 
 
 @router.post(
-    "/oauth/token", summary="Get an access token (client_credentials or refresh_token grant)",
+    "/oauth/token", summary="Get an access token (client_credentials, refresh_token, device_code or authorization_code grant)",
     responses={**TOKEN_ANSWER, **OAUTH}, openapi_extra={**TOKEN_REQUEST, **_CLIENT_AUTH},
 )
 async def token(request: Request) -> Response:
@@ -192,6 +221,17 @@ async def token(request: Request) -> Response:
     if not grant_type:
         raise oauth_error("invalid_request", "grant_type is missing.", "For a machine-to-machine token send grant_type=client_credentials.")
     client = authenticate_client(request, params)
+    if grant_type not in SUPPORTED_GRANTS:
+        if grant_type in {"password", "implicit", AUTHORIZATION_CODE_GRANT}:
+            raise oauth_error(
+                "unsupported_grant_type",
+                f"grant_type '{grant_type}' is not supported by this server; it supports client_credentials, refresh_token "
+                "and the device code grant.",
+                "The password and implicit grants are deprecated (RFC 9700 §2.4, §2.1.2): a person logs in with the device code or authorization code + PKCE.",
+            )
+        raise oauth_error("unsupported_grant_type", f"Unknown grant_type '{shown(grant_type)}'.", "Use client_credentials, or refresh_token with a refresh token you were given.")
+    if not client.allows(grant_type):
+        raise _not_allowed(client, grant_type)
     if grant_type == "client_credentials":
         audience = params.get("audience") or API_AUDIENCE
         if audience not in KNOWN_AUDIENCES:
@@ -200,19 +240,105 @@ async def token(request: Request) -> Response:
         return _token_response(request, client, scope, audience)
     if grant_type == "refresh_token":
         return _refresh(request, client, params)
-    if grant_type in {"authorization_code", "password", "implicit", "urn:ietf:params:oauth:grant-type:device_code"}:
-        raise oauth_error(
-            "unsupported_grant_type",
-            f"grant_type '{grant_type}' is not supported by this server; it supports client_credentials and refresh_token.",
-            "Those grants involve a user and a browser (see lesson 02); a script talking to an API uses client_credentials.",
+    if grant_type == DEVICE_CODE_GRANT:
+        return _device_token(request, client, params)
+    raise AssertionError(f"grant {grant_type} is listed as supported but has no handler")  # pragma: no cover
+
+
+def _not_allowed(client: DemoClient, grant_type: str) -> ApiError:
+    """unauthorized_client (RFC 6749 §5.2): the server does this grant, this client may not."""
+    if grant_type == "refresh_token":
+        return oauth_error("unauthorized_client", f"Client '{client.client_id}' is not allowed the refresh_token grant.", "Get a new token with grant_type=client_credentials instead.")
+    if client.public:
+        return oauth_error(
+            "unauthorized_client",
+            f"Client '{client.client_id}' is a public client (no secret); it may not use grant_type '{shown(grant_type)}'.",
+            "A public client gets tokens only for a person: use the device code grant or authorization_code with PKCE.",
         )
-    raise oauth_error("unsupported_grant_type", f"Unknown grant_type '{shown(grant_type)}'.", "Use client_credentials, or refresh_token with a refresh token you were given.")
+    return oauth_error(
+        "unauthorized_client",
+        f"Client '{client.client_id}' is not allowed grant_type '{shown(grant_type)}': it is a machine client (client_credentials).",
+        "Logging a person in (device code, authorization code + PKCE) is for the public client cli-app.",
+    )
+
+
+def _device_token(request: Request, client: DemoClient, params: dict[str, str]) -> Response:
+    """Poll for a device login (RFC 8628 §3.4, §3.5): pending, slow down, denied, expired, or the token once."""
+    mock = tenant_of(request)
+    device_code = params.get("device_code")
+    if not device_code:
+        raise oauth_error("invalid_request", "device_code is missing.", "Send the device_code from POST /oauth/device_authorization.")
+    outcome, grant = mock.device_codes.poll(device_code, client.client_id, mock.clock.now())
+    if outcome is Outcome.ISSUE:
+        assert grant is not None and grant.user is not None
+        return _token_response(request, client, grant.scope, API_AUDIENCE, user=grant.user)
+    if outcome is Outcome.SLOW_DOWN:
+        assert grant is not None
+        error = oauth_error(
+            "slow_down",
+            f"Polled sooner than the interval: wait at least {grant.interval} s between polls from now on (it grew by 5 s, RFC 8628 section 3.5).",
+            "Sleep interval seconds between polls, and add 5 s to it after each slow_down.",
+        )
+        error.extra["interval"] = grant.interval
+        raise error
+    raise oauth_error(*_DEVICE_REFUSALS[outcome])
+
+
+#: outcome -> (RFC 8628 §3.5 / RFC 6749 §5.2 error code, description, hint)
+_DEVICE_REFUSALS: dict[Outcome, tuple[str, str, str]] = {
+    Outcome.PENDING: (
+        "authorization_pending",
+        "The person has not approved this login yet.",
+        "Keep polling every interval seconds; the person enters the user_code at the verification_uri.",
+    ),
+    Outcome.DENIED: ("access_denied", "The person denied this login.", "Start again with POST /oauth/device_authorization if that was a mistake."),
+    Outcome.EXPIRED: (
+        "expired_token",
+        "This device code has expired (expires_in has passed on the server's clock).",
+        "Start again with POST /oauth/device_authorization and ask the person to be quicker.",
+    ),
+    Outcome.UNKNOWN: (
+        "invalid_grant",
+        "This device code is unknown to this server.",
+        "Send the device_code exactly as POST /oauth/device_authorization returned it (not the user_code); was it from an earlier run of the mock?",
+    ),
+    Outcome.OTHER_CLIENT: ("invalid_grant", "This device code was issued to another client.", "Poll with the client_id that asked for it."),
+    Outcome.USED: (
+        "invalid_grant",
+        "This device code was already exchanged for a token; each works once.",
+        "Use the token you got; to log in again, start a new device authorization.",
+    ),
+}
+
+
+@router.post(
+    "/oauth/device_authorization", summary="Start a device login: a device_code to poll with and a user_code for the person (RFC 8628)",
+    responses={**DEVICE_ANSWER, **OAUTH}, openapi_extra={**DEVICE_REQUEST, **_CLIENT_AUTH},
+)
+async def device_authorization(request: Request) -> Response:
+    mock = tenant_of(request)
+    mock.maybe_sweep()
+    params = await read_params(request)
+    client = authenticate_client(request, params)
+    if not client.allows(DEVICE_CODE_GRANT):
+        raise _not_allowed(client, DEVICE_CODE_GRANT)
+    scope = _granted_scope(params.get("scope"), client.scopes, f"Client '{client.client_id}'")
+    grant = mock.device_codes.start(client.client_id, scope, mock.clock.now())
+    verification_uri = f"{issuer_for(request)}/oauth/device"
+    body = {
+        "device_code": grant.device_code,
+        "user_code": grant.shown_user_code,
+        "verification_uri": verification_uri,
+        "verification_uri_complete": f"{verification_uri}?user_code={grant.shown_user_code}",
+        "expires_in": DEVICE_CODE_LIFETIME,
+        "interval": grant.interval,
+    }
+    request.state.client_id = client.client_id
+    return JSONResponse(body, headers=NO_STORE)
 
 
 def _refresh(request: Request, client: DemoClient, params: dict[str, str]) -> Response:
     mock = tenant_of(request)
-    if not client.refresh_tokens:
-        raise oauth_error("unauthorized_client", f"Client '{client.client_id}' is not allowed the refresh_token grant.", "Get a new token with grant_type=client_credentials instead.")
     refresh_token = params.get("refresh_token")
     if not refresh_token:
         raise oauth_error("invalid_request", "refresh_token is missing.", "Send the refresh_token from your last token answer.")
@@ -292,7 +418,9 @@ async def introspect(request: Request) -> Response:
     mock = tenant_of(request)
     mock.maybe_sweep()
     params = await read_params(request)
-    authenticate_client(request, params)
+    client = authenticate_client(request, params)
+    if client.public:  # anyone can name a public client: it may not read other tokens' claims
+        raise oauth_error("unauthorized_client", f"Client '{client.client_id}' is a public client; introspection is for confidential clients and APIs.", "Introspect with a client that has a secret.")
     token_value = params.get("token")
     if not token_value:
         raise oauth_error("invalid_request", "token is missing.", "Send token=<the token to inspect>.")
@@ -301,17 +429,18 @@ async def introspect(request: Request) -> Response:
 
 def _metadata(request: Request) -> dict[str, Any]:
     issuer = issuer_for(request)
-    clients: dict[str, DemoClient] = tenant_of(request).clients
-    scopes = sorted({scope for client in clients.values() for scope in client.scopes})
+    tenant = tenant_of(request)
+    scopes = sorted({scope for client in (*tenant.clients.values(), *tenant.public_clients.values()) for scope in client.scopes})
     return {
         "issuer": issuer,
         "token_endpoint": f"{issuer}/oauth/token",
         "jwks_uri": f"{issuer}/.well-known/jwks.json",
         "revocation_endpoint": f"{issuer}/oauth/revoke",
         "introspection_endpoint": f"{issuer}/oauth/introspect",
-        "grant_types_supported": ["client_credentials", "refresh_token"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "device_authorization_endpoint": f"{issuer}/oauth/device_authorization",
+        "grant_types_supported": list(SUPPORTED_GRANTS),
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "scopes_supported": scopes,
         "response_types_supported": ["token"],

@@ -30,6 +30,7 @@ class ErrorBody(BaseModel):
     scope: str | None = Field(default=None, description="On 403 insufficient_scope: the scope the endpoint needs.")
     retry_after: int | None = Field(default=None, description="On 429: seconds until the rate-limit window resets.")
     limit: int | None = Field(default=None, description="On 409 too_many_notes: the most notes one client may keep.")
+    interval: int | None = Field(default=None, description="On slow_down (RFC 8628): the seconds to wait between polls from now on.")
 
 
 class ValidationProblem(BaseModel):
@@ -80,7 +81,9 @@ _CLIENT_AUTH = {
 
 
 def _form_and_json(properties: dict[str, Any], required: list[str], description: str) -> dict[str, Any]:
-    schema = {"type": "object", "properties": {**properties, **_CLIENT_AUTH}, "required": required}
+    schema: dict[str, Any] = {"type": "object", "properties": {**properties, **_CLIENT_AUTH}}
+    if required:
+        schema["required"] = required
     return {
         "requestBody": {
             "required": True,
@@ -95,10 +98,11 @@ def _form_and_json(properties: dict[str, Any], required: list[str], description:
 
 TOKEN_REQUEST = _form_and_json(
     {
-        "grant_type": {"type": "string", "enum": ["client_credentials", "refresh_token"]},
+        "grant_type": {"type": "string", "enum": ["client_credentials", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code"]},
         "scope": {"type": "string", "description": "Space-separated scopes; default: all the client may have."},
         "audience": {"type": "string", "description": "The API the token is for; default: this API."},
         "refresh_token": {"type": "string", "description": "For grant_type=refresh_token."},
+        "device_code": {"type": "string", "description": "For the device code grant (RFC 8628 §3.4): the device_code from /oauth/device_authorization."},
     },
     ["grant_type"],
     "RFC 6749 parameters, form-encoded (the standard) or as a JSON object (as many vendors document).",
@@ -118,6 +122,32 @@ TOKEN_ANSWER: Responses = {
                         "refresh_token": {"type": "string"},
                     },
                     "required": ["access_token", "token_type", "expires_in", "scope"],
+                }
+            }
+        },
+    }
+}
+DEVICE_REQUEST = _form_and_json(
+    {"scope": {"type": "string", "description": "Space-separated scopes; default: all the client may have."}},
+    [],
+    "RFC 8628 §3.1: the client (public clients send client_id alone) and the scope it wants, form-encoded or JSON.",
+)
+DEVICE_ANSWER: Responses = {
+    200: {
+        "description": "A device login started (RFC 8628 §3.2): show the person user_code and verification_uri, then poll /oauth/token.",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "device_code": {"type": "string", "description": "Secret: what the device polls /oauth/token with."},
+                        "user_code": {"type": "string", "description": "What the person types, e.g. WDJB-MJHT."},
+                        "verification_uri": {"type": "string", "description": "Where the person goes to enter user_code."},
+                        "verification_uri_complete": {"type": "string", "description": "The same page with user_code filled in (for a link or QR code)."},
+                        "expires_in": {"type": "integer", "description": "Seconds the codes stay valid."},
+                        "interval": {"type": "integer", "description": "Seconds to wait between polls."},
+                    },
+                    "required": ["device_code", "user_code", "verification_uri", "verification_uri_complete", "expires_in", "interval"],
                 }
             }
         },
@@ -143,3 +173,27 @@ SECURITY_SCHEMES = {
 def security(*schemes: str) -> dict[str, Any]:
     """``openapi_extra`` for an operation protected by any one of ``schemes``."""
     return {"security": [{scheme: []} for scheme in schemes]}
+
+
+#: The pages for people (``verification``, ``authorize``): HTML, and JSON for a body that cannot be read.
+_HTML = {"text/html": {"schema": {"type": "string"}}}
+_ERROR_JSON = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+PAGE: Responses = {200: {"description": "An HTML page with a form for a person.", "content": _HTML}}
+PAGE_FORM_ERRORS: Responses = {
+    200: {"description": "An HTML page: what the decision did.", "content": _HTML},
+    400: {
+        "description": "The form again, saying what to fix (HTML); or, for a body that is not a form or too large, an RFC 6749 error (JSON).",
+        "content": {**_HTML, **_ERROR_JSON},
+    },
+}
+
+
+def page_form(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    """``openapi_extra`` for a page's form post (form-encoded, as a browser sends it)."""
+    schema = {"type": "object", "properties": properties, "required": required}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/x-www-form-urlencoded": {"schema": schema}},
+        }
+    }

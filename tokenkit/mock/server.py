@@ -35,6 +35,7 @@ from typing import Any
 
 import uvicorn
 
+from . import verification
 from .app import create_app
 from .clients import DemoClient
 from .clock import Clock
@@ -297,6 +298,36 @@ class MockAPI:
     @property
     def jwks_url(self) -> str:
         return f"{self.url}/.well-known/jwks.json"
+
+    # -- logging a person in (device code, authorization code + PKCE) -----------------
+
+    @property
+    def users(self) -> dict[str, str]:
+        """The demo people, name -> password (``alice``, ``bob``), for the login and device pages."""
+        return self.tenant.users
+
+    @property
+    def public_clients(self) -> dict[str, DemoClient]:
+        """Clients without a secret (``cli-app``), which get tokens only for a person who logs in."""
+        return self.tenant.public_clients
+
+    def approve_device(self, user_code: str, user: str = "alice") -> None:
+        """Approve a pending device login as ``user``, as the verification page does, without a browser.
+
+        ``user_code`` as shown (``WDJB-MJHT``) or typed (``wdjbmjht``). The device's next poll
+        gets the token. Raises ``ValueError`` when no login waits for that code or ``user`` is
+        not a demo person.
+        """
+        verification.approve(self.tenant, user_code, user)
+
+    def deny_device(self, user_code: str) -> None:
+        """Deny a pending device login: the device's next poll answers ``access_denied``."""
+        verification.deny(self.tenant, user_code)
+
+    def pending_user_codes(self) -> list[str]:
+        """The user codes of device logins waiting for a person, oldest first."""
+        tenant = self.tenant
+        return tenant.device_codes.user_codes(tenant.clock.now())
 
     # -- what a test uses --------------------------------------------------------------
 

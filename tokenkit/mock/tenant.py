@@ -18,21 +18,24 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections import ChainMap
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .authority import Authority
-from .clients import DemoClient, make_clients
+from .clients import DemoClient, make_clients, make_public_clients
 from .clock import Clock
+from .device import DeviceCodes
 from .faults import FaultPlan
 from .keys import KeyRing, SigningKey
 from .ratelimit import RateLimiter
 from .requestlog import RequestLog
 from .settings import Settings
 from .store import NoteStore
+from .users import make_users
 
 #: Seconds of mock-clock time between two sweeps of expired state.
 SWEEP_EVERY = 60.0
@@ -56,19 +59,30 @@ class Tenant:
 
     next_sweep: float = 0.0
     """When (on the mock's clock) ``maybe_sweep`` next drops state that can no longer matter."""
+    public_clients: dict[str, DemoClient] = field(default_factory=make_public_clients)
+    """Clients without a secret (``cli-app``): they get tokens only for a person who logs in."""
+    users: dict[str, str] = field(default_factory=dict)
+    """Demo people, name -> password, for the login and device pages."""
+    device_codes: DeviceCodes = field(default_factory=DeviceCodes)
+    """Pending device logins (RFC 8628)."""
+    form_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    """Signs the nonces of the login and device forms (``pages``)."""
 
     @classmethod
     def fresh(cls, settings: Settings, key: SigningKey) -> "Tenant":
         """A tenant with the demo clients, a clock at real time, ``key`` signing, and nothing else."""
         clients = make_clients(settings.seed)
+        public_clients = make_public_clients()
         clock = Clock()
         keys = KeyRing(key)
         return cls(
             settings=settings,
             clients=clients,
+            public_clients=public_clients,
+            users=make_users(settings.seed),
             clock=clock,
             keys=keys,
-            authority=Authority(settings, clients, clock, keys),
+            authority=Authority(settings, ChainMap(clients, public_clients), clock, keys),
             notes=NoteStore(settings.max_notes_per_owner),
             limiter=RateLimiter(),
             log=RequestLog(settings.log_size),
@@ -110,6 +124,10 @@ class Tenant:
         self.clients[client_id] = client  # the authority reads the same dict
         return client
 
+    def client(self, client_id: str) -> DemoClient | None:
+        """The client with this id, confidential or public."""
+        return self.clients.get(client_id) or self.public_clients.get(client_id)
+
     # -- upkeep ---------------------------------------------------------------------------
 
     def sweep(self) -> int:
@@ -120,7 +138,7 @@ class Tenant:
         """
         now = self.clock.now()
         self.next_sweep = now + SWEEP_EVERY
-        return self.limiter.forget_ended(now) + self.authority.forget_expired(now)
+        return self.limiter.forget_ended(now) + self.authority.forget_expired(now) + self.device_codes.forget_expired(now)
 
     def maybe_sweep(self) -> None:
         """Sweep if ``SWEEP_EVERY`` seconds of mock time passed since the last sweep.
@@ -141,6 +159,7 @@ class Tenant:
             "log_entries": len(self.log),
             "signing_keys": len(self.keys),
             "clients": len(self.clients),
+            "device_codes": len(self.device_codes),
         }
 
 
