@@ -52,15 +52,77 @@ _FALLBACK = {
 }
 
 
+#: A Requires-Dist line (PEP 508, as pip writes it into METADATA): name, [extras],
+#: version specifiers, and the marker after ";". URL requirements do not occur in ours.
+_REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?\s*\(?([^;]*?)\)?\s*(?:;\s*(.*))?$")
+_LOWER_BOUND = re.compile(r"(>=|==|~=)\s*([^,\s)]+)")
+#: One comparison of a marker: ``variable op "value"`` (either side may be the quoted one).
+_COMPARISON = re.compile(r"""([a-z_]+|'[^']*'|"[^"]*")\s*(==|!=|<=|>=|<|>|~=)\s*([a-z_]+|'[^']*'|"[^"]*")""")
+
+
+def _marker_environment(extra: str) -> dict[str, str]:
+    return {
+        "extra": extra,
+        "sys_platform": sys.platform,
+        "platform_python_implementation": sys.implementation.name.replace("cpython", "CPython").replace("pypy", "PyPy"),
+        "implementation_name": sys.implementation.name,
+        "os_name": os.name,
+        "platform_system": {"linux": "Linux", "darwin": "Darwin", "win32": "Windows"}.get(sys.platform, sys.platform),
+        "python_version": f"{sys.version_info[0]}.{sys.version_info[1]}",
+        "python_full_version": ".".join(map(str, sys.version_info[:3])),
+    }
+
+
+def _compare(left: str, op: str, right: str) -> bool:
+    if op in ("==", "!=") and not (left.replace(".", "").isdigit() and right.replace(".", "").isdigit()):
+        return (left == right) == (op == "==")
+    a, b = (tuple(int(part) for part in re.findall(r"\d+", side)[:3]) for side in (left, right))
+    return {"==": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "~=": a >= b}[op]
+
+
+def marker_applies(marker: str | None, extra: str) -> bool:
+    """Does a requirement's environment ``marker`` hold here, for ``extra``?
+
+    The markers pip writes into our metadata are comparisons joined by ``and`` (the
+    ``extra``, the platform, the Python version), which this evaluates itself, so the
+    doctor needs no ``packaging`` (tokenkit-auth does not depend on it). A marker with
+    ``or`` is left to ``packaging`` when it is installed; without it such a requirement
+    counts as applying, so the doctor checks too much rather than too little.
+    """
+    if not marker:
+        return True
+    if re.search(r"\bor\b", marker):
+        try:
+            from packaging.markers import Marker
+        except ImportError:
+            return True
+        return bool(Marker(marker).evaluate({"extra": extra}))
+    env = _marker_environment(extra)
+    for left, op, right in _COMPARISON.findall(marker):
+        values = [side[1:-1] if side[:1] in "'\"" else env.get(side, "") for side in (left, right)]
+        if not _compare(values[0], op, values[1]):
+            return False
+    return True
+
+
+def _requirement(line: str) -> tuple[str, list[str], list[str], str | None] | None:
+    """``(name, extras, lower bounds, marker)`` of a Requires-Dist line (None if unreadable)."""
+    match = _REQUIREMENT.match(line)
+    if match is None:
+        return None
+    name, extras, specifier, marker = match.groups()
+    names = [e.strip() for e in (extras or "").split(",") if e.strip()]
+    return name, names, [version for _, version in _LOWER_BOUND.findall(specifier or "")], marker
+
+
 def required_versions(extra: str = "lessons") -> dict[str, str]:
     """Lowest versions the ``extra`` needs, from the installed distribution's metadata.
 
     Reads ``Requires-Dist`` of tokenkit-auth (the pins in pyproject.toml as installed):
     the core requirements, those of ``extra`` and of every extra it names in turn
-    (``lessons`` includes ``mock``), plus :data:`INDIRECT`. No second copy of the pins.
+    (``lessons`` includes ``mock``), plus :data:`INDIRECT`. No second copy of the pins,
+    and no ``packaging`` needed to read them (see :func:`marker_applies`).
     """
-    from packaging.requirements import Requirement
-
     try:
         lines = metadata.requires(DISTRIBUTION) or []
     except metadata.PackageNotFoundError:
@@ -74,17 +136,19 @@ def required_versions(extra: str = "lessons") -> dict[str, str]:
             continue
         seen.add(current)
         for line in lines:
-            req = Requirement(line)
-            applies = req.marker is None or req.marker.evaluate({"extra": current})
-            core = req.marker is None or req.marker.evaluate({"extra": ""})
-            if not applies or (core and current != extra and req.marker is not None):
+            parsed = _requirement(line)
+            if parsed is None:
                 continue
-            if req.name == DISTRIBUTION:
-                wanted += sorted(req.extras)
+            name, extras, lows, marker = parsed
+            applies = marker_applies(marker, current)
+            core = marker_applies(marker, "")
+            if not applies or (core and current != extra and marker is not None):
                 continue
-            lows = [spec.version for spec in req.specifier if spec.operator in (">=", "==", "~=")]
+            if name == DISTRIBUTION:
+                wanted += sorted(extras)
+                continue
             if lows:
-                found.setdefault(req.name, lows[0])
+                found.setdefault(name, lows[0])
     return {**found, **INDIRECT}
 
 
