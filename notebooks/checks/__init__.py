@@ -96,7 +96,7 @@ def report_to_classroom(kind: str, lesson: str, item: str, passed: bool) -> None
     Only when ``TOKENKIT_CLASSROOM_URL`` is set (or this kernel connected to a classroom);
     the report goes from a background thread with a short timeout and never raises here.
     """
-    if not os.environ.get("TOKENKIT_CLASSROOM_URL") and "tokenkit.mock.remote" not in sys.modules:
+    if not _in_classroom():
         return
     try:
         from tokenkit.mock.remote import report
@@ -106,9 +106,15 @@ def report_to_classroom(kind: str, lesson: str, item: str, passed: bool) -> None
         pass
 
 
+def _in_classroom() -> bool:
+    """Whether this process sits in a classroom: the variable is set, or it connected to one."""
+    remote = sys.modules.get("tokenkit.mock.remote")
+    return bool(os.environ.get("TOKENKIT_CLASSROOM_URL")) or getattr(remote, "_active", None) is not None
+
+
 def _report_check(passed: bool) -> None:
     """Report the verdict of the ``check_…`` function of a ``lessonNN`` module that called us."""
-    if not os.environ.get("TOKENKIT_CLASSROOM_URL") and "tokenkit.mock.remote" not in sys.modules:
+    if not _in_classroom():
         return
     frame = sys._getframe(2)
     while frame is not None:
