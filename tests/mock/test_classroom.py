@@ -304,3 +304,14 @@ def test_classroom_command_prints_the_join_line_and_instructor_url() -> None:
     assert f"slide:             Open {url}/classroom, type your name" in printed
     assert f"{url}/classroom/instructor#key=teach-me" in printed
     assert "up to 40" in printed
+
+
+def test_the_uvicorn_factory_reads_the_instructor_key_and_public_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tokenkit.mock.classroom import create_classroom_app
+
+    monkeypatch.setenv("TOKENKIT_MOCK_ISSUER", "http://10.0.0.5:8000")
+    monkeypatch.setenv("TOKENKIT_CLASSROOM_INSTRUCTOR_KEY", "teach")
+    monkeypatch.setenv("TOKENKIT_CLASSROOM_MAX_LEARNERS", "12")
+    app = create_classroom_app()
+    assert (app.classroom.instructor_key, app.classroom.public_url, app.classroom.max_learners) == ("teach", "http://10.0.0.5:8000", 12)
+    assert app.classroom._tenant("ada").settings.issuer == "http://10.0.0.5:8000/t/ada"

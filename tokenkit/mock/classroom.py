@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import html
+import os
 import re
 import secrets
 import socket
@@ -518,9 +519,18 @@ def lan_address() -> str | None:
 
 
 def create_classroom_app(settings: Settings | None = None, **options: Any) -> ClassroomApp:
-    """The classroom as an ASGI app (``uvicorn --factory tokenkit.mock.classroom:create_classroom_app``)."""
-    settings = settings if settings is not None else Settings.from_env()
-    return ClassroomApp(Classroom(settings, **options))
+    """The classroom as an ASGI app (``uvicorn --factory tokenkit.mock.classroom:create_classroom_app``).
+
+    Under plain uvicorn it is configured by ``TOKENKIT_MOCK_*`` (``TOKENKIT_MOCK_ISSUER`` is the URL
+    learners use), ``TOKENKIT_CLASSROOM_INSTRUCTOR_KEY`` and ``TOKENKIT_CLASSROOM_MAX_LEARNERS``.
+    """
+    if settings is None:
+        settings = Settings.from_env()
+        options.setdefault("public_url", settings.issuer)
+        options.setdefault("instructor_key", os.environ.get("TOKENKIT_CLASSROOM_INSTRUCTOR_KEY") or None)
+        if os.environ.get("TOKENKIT_CLASSROOM_MAX_LEARNERS"):
+            options.setdefault("max_learners", int(os.environ["TOKENKIT_CLASSROOM_MAX_LEARNERS"]))
+    return ClassroomApp(Classroom(replace(settings, issuer=None), **options))
 
 
 __all__ = [
