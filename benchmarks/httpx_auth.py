@@ -7,6 +7,10 @@
    an hour): token requests (target 1), successes (target 64), and the longest event-loop
    stall a 1 ms ``asyncio.sleep`` ticker sees during the burst, next to the same burst with
    a fresh token (no fetch) as the baseline.
+3. Retrying client: GET /me with ``BearerAuth`` through ``tokenkit.httpx_client`` /
+   ``async_httpx_client`` (retry transport, default timeout, redirect hook) vs a plain
+   ``Client``/``AsyncClient`` with the same auth, on answers that are all 200: the price
+   of being ready to retry when nothing needs retrying.
 
 Run: ``python benchmarks/httpx_auth.py [--calls 200 --rounds 9]``. The mock runs in this
 process (a thread), as in auth_overhead.py, so absolute times include its share of the GIL.
@@ -21,7 +25,7 @@ import statistics
 import time
 from typing import Any
 
-from tokenkit import BearerAuth, ClientCredentials, RefreshingAuth, Token
+from tokenkit import BearerAuth, ClientCredentials, RefreshingAuth, Token, async_httpx_client, httpx_client
 from tokenkit.mock import MockAPI
 
 TARGET = 1.03
@@ -119,6 +123,61 @@ async def burst(lib: Any, api: MockAPI, *, expire: bool) -> tuple[int, int, floa
     return source.calls, sum(a.status_code == 200 for a in answers), stall
 
 
+def retry_overhead(lib: Any, url: str, auth: BearerAuth, calls: int, rounds: int, mode: str, *, in_process: bool = False) -> dict[str, float]:
+    """Median per-call time of a plain client and tokenkit's retrying client, interleaved rounds.
+
+    ``in_process``: both clients answer from the library's ``MockTransport`` (a 200 built in
+    this process), so the figure is the client-side cost alone, free of the server's noise.
+    """
+    def transport() -> dict[str, Any]:
+        return {"transport": lib.MockTransport(lambda request: lib.Response(200, json={"ok": True}))} if in_process else {}
+
+    if mode == "sync":
+        clients = {"plain": lib.Client(auth=auth, timeout=10, **transport()), "retrying": httpx_client(auth, lib=lib.__name__, **transport())}
+
+        def run(name: str) -> float:
+            get = clients[name].get
+            start = time.perf_counter()
+            for _ in range(calls):
+                get(url).raise_for_status()
+            return (time.perf_counter() - start) / calls
+
+        for name in clients:
+            run(name)  # warm
+        results: dict[str, list[float]] = {n: [] for n in clients}
+        for r in range(rounds):
+            for name in (list(clients) if r % 2 else list(clients)[::-1]):
+                results[name].append(run(name))
+        for c in clients.values():
+            c.close()
+        return {n: statistics.median(v) for n, v in results.items()}
+
+    async def arun() -> dict[str, float]:
+        aclients = {
+            "plain": lib.AsyncClient(auth=auth, timeout=10, **transport()),
+            "retrying": async_httpx_client(auth, lib=lib.__name__, **transport()),
+        }
+
+        async def one(name: str) -> float:
+            get = aclients[name].get
+            start = time.perf_counter()
+            for _ in range(calls):
+                (await get(url)).raise_for_status()
+            return (time.perf_counter() - start) / calls
+
+        for name in aclients:
+            await one(name)
+        results: dict[str, list[float]] = {n: [] for n in aclients}
+        for r in range(rounds):
+            for name in (list(aclients) if r % 2 else list(aclients)[::-1]):
+                results[name].append(await one(name))
+        for c in aclients.values():
+            await c.aclose()
+        return {n: statistics.median(v) for n, v in results.items()}
+
+    return asyncio.run(arun())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=200)
@@ -154,6 +213,17 @@ def main() -> int:
             calls, ok, stall = asyncio.run(burst(lib, api, expire=True))
             _, _, base = asyncio.run(burst(lib, api, expire=False))
             print(f"{name:<8}{calls:>16}{ok:>11}{stall * 1e3:>14.1f} ms{base * 1e3:>12.1f} ms")
+        print()
+        print("retrying client vs plain client, BearerAuth, all answers 200 (ratio: retrying / plain)")
+        print(f"{'library':<8}{'mode':<7}{'where':<12}{'plain':>11}{'retrying':>12}{'ratio':>8}")
+        bearer = BearerAuth(source.fetch())  # the burst moved the mock's clock past the first token's expiry
+        for name in ("httpx2", "httpx"):
+            lib = importlib.import_module(name)
+            for mode in ("sync", "async"):
+                for in_process in (False, True):
+                    r = retry_overhead(lib, url, bearer, args.calls, args.rounds, mode, in_process=in_process)
+                    where = "in-process" if in_process else "mock"
+                    print(f"{name:<8}{mode:<7}{where:<12}{r['plain'] * 1e3:>8.3f} ms{r['retrying'] * 1e3:>9.3f} ms{r['retrying'] / r['plain']:>8.3f}")
     print(f"worst overhead ratio {worst:.3f} (target <= {TARGET}): {'OK' if worst <= TARGET else 'ABOVE TARGET'}")
     return 0
 
