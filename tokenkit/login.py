@@ -55,6 +55,7 @@ __all__ = [
     "DeviceLogin",
     "AuthorizationCodeLogin",
     "DevicePrompt",
+    "show_prompt",
     "LoginError",
     "LoginDeniedError",
     "LoginExpiredError",
