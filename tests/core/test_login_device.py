@@ -288,3 +288,16 @@ def test_scope_is_part_of_the_cache_key(clock: FakeClock, tmp_path: Any) -> None
     wider = DeviceLogin(ISSUER, "cli-app", scope="notes:read notes:write", on_prompt=lambda p: None, sleep=clock.sleep,
                         clock=clock, session=issuer.session, cache=path)
     assert wider.fetch().access_token == "at-wider-0123456789"
+
+
+def test_a_corrupted_cache_means_a_warning_and_a_new_login(clock: FakeClock, tmp_path: Any) -> None:
+    from tokenkit.cache import CacheWarning
+
+    path = tmp_path / "tokens.json"
+    path.write_text('{"format": 1, "tokens": {"half a')
+    path.chmod(0o600)
+    prompts: list[DevicePrompt] = []
+    with pytest.warns(CacheWarning, match="not valid JSON"):
+        token = login(Issuer([(200, {}, TOKEN_ANSWER)]), clock, prompts, cache=path).fetch()
+    assert token.access_token == TOKEN_ANSWER["access_token"] and len(prompts) == 1
+    assert login(Issuer([]), clock, cache=path).fetch() == token  # the file was replaced by a good one
