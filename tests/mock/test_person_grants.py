@@ -1,4 +1,4 @@
-"""Logging a person in at the mock: the device code grant (RFC 8628), its pages, its public client.
+"""Logging a person in at the mock: device code (RFC 8628), authorization code + PKCE (RFC 7636, 8252), their pages.
 
 Every check of time is made on the mock's clock (moved, never slept), and each test uses a
 freshly reset mock, so polling intervals and expiries are exact.
@@ -7,12 +7,16 @@ freshly reset mock, so polling intervals and expiries are exact.
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 import requests
 
 from tokenkit.mock import MockAPI
+from tokenkit.mock.codes import CODE_LIFETIME, s256
+from tokenkit.mock.codes import ENDED_REMEMBERED_FOR as CODES_ENDED_REMEMBERED_FOR
 from tokenkit.mock.device import DEVICE_CODE_LIFETIME, ENDED_REMEMBERED_FOR, USER_CODE_ALPHABET, DeviceCodes, Outcome
 
 from .conftest import bearer
@@ -273,3 +277,221 @@ def test_device_codes_are_forgotten_once_they_can_no_longer_matter(fresh_mock: M
     fresh_mock.clock.advance(DEVICE_CODE_LIFETIME + ENDED_REMEMBERED_FOR)
     fresh_mock.tenant.sweep()
     assert fresh_mock.tenant.sizes()["device_codes"] == 0
+
+
+# -- authorization code + PKCE ------------------------------------------------------------------
+
+REDIRECT = "http://127.0.0.1:53682/callback"
+
+
+def pkce() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    return verifier, s256(verifier)
+
+
+def authorize_url(api: MockAPI, challenge: str, **overrides: str | None) -> str:
+    params: dict[str, str | None] = {
+        "response_type": "code", "client_id": PUBLIC, "redirect_uri": REDIRECT, "scope": "data:read notes:read",
+        "state": "st-123", "code_challenge": challenge, "code_challenge_method": "S256", **overrides,
+    }
+    return f"{api.url}/oauth/authorize?" + urlencode({k: v for k, v in params.items() if v is not None})
+
+
+def callback(location: str) -> dict[str, str]:
+    parts = urlsplit(location)
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == REDIRECT or parts.hostname in {"127.0.0.1", "::1"}
+    return dict(parse_qsl(parts.query))
+
+
+def redeem(api: MockAPI, code: str, verifier: str | None, redirect_uri: str | None = REDIRECT) -> requests.Response:
+    data = {"grant_type": "authorization_code", "code": code, "client_id": PUBLIC, "redirect_uri": redirect_uri, "code_verifier": verifier}
+    return requests.post(api.token_url, data={k: v for k, v in data.items() if v is not None}, timeout=5)
+
+
+def login(api: MockAPI, challenge: str, user: str = "alice") -> dict[str, str]:
+    """Through the login page as a browser: open the authorize URL, sign in, follow to the callback."""
+    page = read(requests.get(authorize_url(api, challenge), timeout=5))
+    assert page.status == 200, page.html
+    answer = submit(page, "approve", username=user, password=api.users[user])
+    assert answer.status_code == 303, answer.text
+    return callback(answer.headers["Location"])
+
+
+def test_authorization_code_with_pkce_through_the_login_page(fresh_mock: MockAPI) -> None:
+    verifier, challenge = pkce()
+    back = login(fresh_mock, challenge)
+    assert back["state"] == "st-123" and back["iss"] == fresh_mock.url and back["code"]
+    token = redeem(fresh_mock, back["code"], verifier)
+    assert token.status_code == 200, token.text
+    body = token.json()
+    assert body["refresh_token"] and body["scope"] == "data:read notes:read" and token.headers["Cache-Control"] == "no-store"
+    me = requests.get(f"{fresh_mock.url}/me", headers=bearer(body["access_token"]), timeout=5).json()
+    assert me["sub"] == "alice" and me["client_id"] == PUBLIC
+
+
+def test_a_redeemed_code_used_again_is_refused_and_revokes_what_it_gave(fresh_mock: MockAPI) -> None:
+    verifier, challenge = pkce()
+    code = login(fresh_mock, challenge)["code"]
+    body = redeem(fresh_mock, code, verifier).json()
+    assert error_of(redeem(fresh_mock, code, verifier)) == "invalid_grant"
+    me = requests.get(f"{fresh_mock.url}/me", headers=bearer(body["access_token"]), timeout=5)
+    assert me.status_code == 401 and me.json()["error_reason"] == "revoked"
+    refresh = requests.post(fresh_mock.token_url, data={"grant_type": "refresh_token", "refresh_token": body["refresh_token"], "client_id": PUBLIC}, timeout=5)
+    assert error_of(refresh) == "invalid_grant"
+
+
+@pytest.mark.parametrize("wrong", ["missing", "another", "short", "same-but-plain"])
+def test_a_wrong_code_verifier_is_invalid_grant_and_burns_the_code(fresh_mock: MockAPI, wrong: str) -> None:
+    verifier, challenge = pkce()
+    code = login(fresh_mock, challenge)["code"]
+    bad = {"missing": None, "another": pkce()[0], "short": "abc", "same-but-plain": challenge}[wrong]
+    first = redeem(fresh_mock, code, bad)
+    assert error_of(first) == "invalid_grant"
+    assert error_of(redeem(fresh_mock, code, verifier)) == "invalid_grant", "the code is burned"
+
+
+def test_the_code_is_bound_to_its_redirect_uri_and_lives_sixty_seconds(fresh_mock: MockAPI) -> None:
+    verifier, challenge = pkce()
+    code = login(fresh_mock, challenge)["code"]
+    assert error_of(redeem(fresh_mock, code, verifier, redirect_uri=None)) == "invalid_request"  # not burned: nothing was tried
+    assert error_of(redeem(fresh_mock, code, verifier, redirect_uri="http://127.0.0.1:1/callback")) == "invalid_grant"
+    assert error_of(redeem(fresh_mock, code, verifier)) == "invalid_grant"
+    code = login(fresh_mock, challenge)["code"]
+    fresh_mock.clock.advance(CODE_LIFETIME)
+    response = redeem(fresh_mock, code, verifier)
+    assert error_of(response) == "invalid_grant" and "expired" in response.json()["error_description"]
+    assert error_of(redeem(fresh_mock, "no-such-code", verifier)) == "invalid_grant"
+    assert error_of(redeem(fresh_mock, "", verifier)) == "invalid_request"
+
+
+@pytest.mark.parametrize(
+    "overrides, why",
+    [
+        ({"client_id": None}, "client_id is missing"),
+        ({"client_id": "nobody"}, "There is no client"),
+        ({"client_id": "notes-app"}, "machine client"),
+        ({"redirect_uri": None}, "redirect_uri is missing"),
+        ({"redirect_uri": "http://localhost:53682/callback"}, "127.0.0.1"),
+        ({"redirect_uri": "https://127.0.0.1:53682/callback"}, "http://"),
+        ({"redirect_uri": "http://evil.example/callback"}, "loopback"),
+        ({"redirect_uri": "http://127.0.0.2/callback"}, "loopback"),
+        ({"redirect_uri": "http://user@127.0.0.1:5/cb"}, "loopback"),
+        ({"redirect_uri": "http://127.0.0.1:5/cb#frag"}, "fragment"),
+        ({"redirect_uri": "http://127.0.0.1:notaport/cb"}, "not a valid URL"),
+    ],
+)
+def test_a_doubtful_client_or_redirect_uri_is_shown_on_the_page_never_redirected(fresh_mock: MockAPI, overrides: dict[str, str | None], why: str) -> None:
+    response = requests.get(authorize_url(fresh_mock, pkce()[1], **overrides), allow_redirects=False, timeout=5)
+    assert response.status_code == 400 and "Location" not in response.headers
+    page = read(response)
+    assert page.alerts and why in page.alerts[0], page.alerts
+    assert not page.forms
+
+
+@pytest.mark.parametrize(
+    "overrides, error, why",
+    [
+        ({"code_challenge": None}, "invalid_request", "PKCE is required"),
+        ({"code_challenge_method": None}, "invalid_request", "only S256"),
+        ({"code_challenge_method": "plain"}, "invalid_request", "only S256"),
+        ({"code_challenge": "too-short"}, "invalid_request", "43 base64url"),
+        ({"response_type": None}, "invalid_request", "response_type"),
+        ({"response_type": "token"}, "unsupported_response_type", "implicit"),
+        ({"scope": "data:read admin"}, "invalid_scope", "admin"),
+    ],
+)
+def test_other_problems_go_back_to_the_client_with_state_and_iss(fresh_mock: MockAPI, overrides: dict[str, str | None], error: str, why: str) -> None:
+    response = requests.get(authorize_url(fresh_mock, pkce()[1], **overrides), allow_redirects=False, timeout=5)
+    assert response.status_code == 302, response.text
+    back = callback(response.headers["Location"])
+    assert back["error"] == error and why in back["error_description"]
+    assert back["state"] == "st-123" and back["iss"] == fresh_mock.url and "code" not in back
+
+
+def test_a_parameter_twice_is_invalid_request_and_unknown_ones_are_ignored(fresh_mock: MockAPI) -> None:
+    url = authorize_url(fresh_mock, pkce()[1])
+    twice = requests.get(url + "&state=again", allow_redirects=False, timeout=5)
+    assert twice.status_code == 302 and callback(twice.headers["Location"])["error"] == "invalid_request"
+    ignored = requests.get(url + "&nonce=n-1&prompt=login&response_mode=query", allow_redirects=False, timeout=5)
+    assert ignored.status_code == 200 and read(ignored).form.inputs["client_id"] == PUBLIC
+
+
+@pytest.mark.parametrize("redirect_uri", ["http://127.0.0.1:1/", "http://127.0.0.1:65535/a/b?x=1", "http://[::1]:40000/callback", "http://127.0.0.1/cb"])
+def test_any_loopback_port_and_the_ipv6_literal_are_accepted(fresh_mock: MockAPI, redirect_uri: str) -> None:
+    verifier, challenge = pkce()
+    location = fresh_mock.approve_authorization(authorize_url(fresh_mock, challenge, redirect_uri=redirect_uri), user="bob")
+    assert location.startswith(redirect_uri.split("?")[0])
+    back = dict(parse_qsl(urlsplit(location).query))
+    assert back.get("x") in (None, "1") and back["state"] == "st-123"
+    assert redeem(fresh_mock, back["code"], verifier, redirect_uri=redirect_uri).status_code == 200
+
+
+def test_denied_on_the_login_page(fresh_mock: MockAPI) -> None:
+    page = read(requests.get(authorize_url(fresh_mock, pkce()[1]), timeout=5))
+    denied = submit(page, "deny")
+    assert denied.status_code == 303
+    back = callback(denied.headers["Location"])
+    assert back["error"] == "access_denied" and back["state"] == "st-123" and back["iss"] == fresh_mock.url
+
+
+def test_the_login_page_is_accessible_and_a_wrong_password_approves_nothing(fresh_mock: MockAPI) -> None:
+    response = requests.get(authorize_url(fresh_mock, pkce()[1]), timeout=5)
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    page = read(response)
+    assert page.form.action == "authorize" and page.form.method == "post"
+    for name in ("username", "password"):
+        assert page.labels.get(name) and page.form.attributes[name]["id"] == name
+    assert [name for name, attributes in page.form.attributes.items() if "autofocus" in attributes] == ["username"]
+    wrong = read(submit(page, "approve", username="alice", password="not-her-password"))
+    assert wrong.status == 400 and wrong.alerts == ["The user name or password is wrong."]
+    assert "not-her-password" not in wrong.html and wrong.form.attributes["username"]["aria-invalid"] == "true"
+    assert fresh_mock.tenant.sizes()["authorization_codes"] == 0
+
+
+def test_the_forms_nonce_is_bound_to_its_request(fresh_mock: MockAPI) -> None:
+    page = read(requests.get(authorize_url(fresh_mock, pkce()[1]), timeout=5))
+    # The same nonce with another redirect port, or another scope, is refused.
+    for field, value in (("redirect_uri", "http://127.0.0.1:1/steal"), ("scope", "notes:write")):
+        page.form.inputs[field], before = value, page.form.inputs[field]
+        tampered = submit(page, "approve", username="alice", password=fresh_mock.users["alice"])
+        assert tampered.status_code == 400 and "Location" not in tampered.headers
+        page.form.inputs[field] = before
+    assert submit(page, "approve", username="alice", password=fresh_mock.users["alice"]).status_code == 303
+
+
+def test_approve_and_deny_authorization_from_the_notebook(fresh_mock: MockAPI) -> None:
+    verifier, challenge = pkce()
+    back = dict(parse_qsl(urlsplit(fresh_mock.approve_authorization(authorize_url(fresh_mock, challenge))).query))
+    assert redeem(fresh_mock, back["code"], verifier).status_code == 200
+    denied = dict(parse_qsl(urlsplit(fresh_mock.deny_authorization(authorize_url(fresh_mock, challenge))).query))
+    assert denied["error"] == "access_denied"
+    refused = dict(parse_qsl(urlsplit(fresh_mock.approve_authorization(authorize_url(fresh_mock, challenge, code_challenge_method="plain"))).query))
+    assert refused["error"] == "invalid_request"
+    with pytest.raises(ValueError, match="localhost"):
+        fresh_mock.approve_authorization(authorize_url(fresh_mock, challenge, redirect_uri="http://localhost:1/cb"))
+    with pytest.raises(ValueError, match="demo person"):
+        fresh_mock.approve_authorization(authorize_url(fresh_mock, challenge), user="mallory")
+
+
+def test_discovery_advertises_the_authorization_code_grant_with_pkce(mock_api: MockAPI) -> None:
+    metadata = requests.get(mock_api.url + "/.well-known/openid-configuration", timeout=5).json()
+    assert metadata["authorization_endpoint"] == f"{mock_api.url}/oauth/authorize"
+    assert metadata["code_challenge_methods_supported"] == ["S256"]
+    assert metadata["response_types_supported"] == ["code"]
+    assert metadata["authorization_response_iss_parameter_supported"] is True
+    assert {"authorization_code", "refresh_token", "client_credentials", DEVICE_GRANT} == set(metadata["grant_types_supported"])
+
+
+def test_codes_are_forgotten_once_they_can_no_longer_matter(fresh_mock: MockAPI) -> None:
+    verifier, challenge = pkce()
+    unused = login(fresh_mock, challenge)["code"]
+    used = login(fresh_mock, challenge)["code"]
+    assert redeem(fresh_mock, used, verifier).status_code == 200
+    assert fresh_mock.tenant.sizes()["authorization_codes"] == 2
+    fresh_mock.clock.advance(CODE_LIFETIME + CODES_ENDED_REMEMBERED_FOR)
+    fresh_mock.tenant.sweep()
+    assert fresh_mock.tenant.sizes()["authorization_codes"] == 1, "a redeemed code is watched for replay while its tokens live"
+    fresh_mock.clock.advance(24 * 3600)
+    fresh_mock.tenant.sweep()
+    assert fresh_mock.tenant.sizes()["authorization_codes"] == 0
+    assert error_of(redeem(fresh_mock, unused, verifier)) == "invalid_grant"

@@ -21,7 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
-from . import oauth, resources, verification
+from . import authorize, oauth, resources, verification
 from .bodylimit import BodyLimitMiddleware, BodyTooLarge
 from .echo import shown
 from .errors import ApiError
@@ -189,7 +189,7 @@ def create_app(
     # The routers' routes join the app's own list: FastAPI keeps an included router as a
     # wrapper that every request walks into and out of, which cost the later routes (the
     # protected ones) several microseconds each.
-    for router in (oauth.router, verification.router, resources.router):
+    for router in (oauth.router, authorize.router, verification.router, resources.router):
         app.router.routes.extend(router.routes)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -79,7 +79,7 @@ PUBLIC_CLIENTS: tuple[DemoClient, ...] = (
     DemoClient(
         "cli-app", "", ("data:read", "notes:read", "notes:write"),
         "a public client (a CLI or desktop app, no secret): logs a person in by device code or authorization code + PKCE",
-        refresh_tokens=True, grant_types=(DEVICE_CODE_GRANT,), public=True,
+        refresh_tokens=True, grant_types=(DEVICE_CODE_GRANT, AUTHORIZATION_CODE_GRANT), public=True,
     ),
 )
 

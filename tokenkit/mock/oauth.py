@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from . import boundedjson
 from .authority import IssuedTokens
 from .clients import AUTHORIZATION_CODE_GRANT, DEVICE_CODE_GRANT, DemoClient
+from .codes import Redeemed
 from .device import DEVICE_CODE_LIFETIME, Outcome
 from .echo import shown
 from .errors import ApiError, oauth_error
@@ -207,7 +208,7 @@ def _issue(
     return body, issued
 
 
-SUPPORTED_GRANTS = ("client_credentials", "refresh_token", DEVICE_CODE_GRANT)
+SUPPORTED_GRANTS = ("client_credentials", "refresh_token", AUTHORIZATION_CODE_GRANT, DEVICE_CODE_GRANT)
 
 
 @router.post(
@@ -222,11 +223,11 @@ async def token(request: Request) -> Response:
         raise oauth_error("invalid_request", "grant_type is missing.", "For a machine-to-machine token send grant_type=client_credentials.")
     client = authenticate_client(request, params)
     if grant_type not in SUPPORTED_GRANTS:
-        if grant_type in {"password", "implicit", AUTHORIZATION_CODE_GRANT}:
+        if grant_type in {"password", "implicit"}:
             raise oauth_error(
                 "unsupported_grant_type",
-                f"grant_type '{grant_type}' is not supported by this server; it supports client_credentials, refresh_token "
-                "and the device code grant.",
+                f"grant_type '{grant_type}' is not supported by this server; it supports client_credentials, refresh_token, "
+                "authorization_code (with PKCE) and the device code grant.",
                 "The password and implicit grants are deprecated (RFC 9700 §2.4, §2.1.2): a person logs in with the device code or authorization code + PKCE.",
             )
         raise oauth_error("unsupported_grant_type", f"Unknown grant_type '{shown(grant_type)}'.", "Use client_credentials, or refresh_token with a refresh token you were given.")
@@ -242,7 +243,54 @@ async def token(request: Request) -> Response:
         return _refresh(request, client, params)
     if grant_type == DEVICE_CODE_GRANT:
         return _device_token(request, client, params)
-    raise AssertionError(f"grant {grant_type} is listed as supported but has no handler")  # pragma: no cover
+    return _code_token(request, client, params)
+
+
+def _code_token(request: Request, client: DemoClient, params: dict[str, str]) -> Response:
+    """Redeem an authorization code (RFC 6749 §4.1.3) with its PKCE verifier (RFC 7636 §4.5)."""
+    mock = tenant_of(request)
+    code = params.get("code")
+    if not code:
+        raise oauth_error("invalid_request", "code is missing.", "Send the code that came to your redirect_uri.")
+    redirect_uri = params.get("redirect_uri")
+    if not redirect_uri:
+        raise oauth_error("invalid_request", "redirect_uri is missing.", "Send the same redirect_uri as in the authorization request (RFC 6749 section 4.1.3).")
+    outcome, record = mock.auth_codes.redeem(code, client.client_id, redirect_uri, params.get("code_verifier"), mock.clock.now())
+    if outcome is Redeemed.REUSED:
+        assert record is not None
+        if record.refresh_token is not None:  # else the first redemption revokes as it finishes (codes.issued)
+            mock.authority.refresh_tokens.revoke(record.refresh_token)
+    if outcome is not Redeemed.OK:
+        description, hint = _CODE_REFUSALS[outcome]
+        raise oauth_error("invalid_grant", description, hint)
+    assert record is not None
+    body, issued = _issue(request, client, record.scope, API_AUDIENCE, user=record.user)
+    if mock.auth_codes.issued(record, issued.refresh_token):
+        if issued.refresh_token is not None:  # replayed while we issued: what we issued is revoked too
+            mock.authority.refresh_tokens.revoke(issued.refresh_token)
+        mock.authority.revoked.revoke(str(issued.claims["jti"]), float(issued.claims["exp"]))
+        raise oauth_error("invalid_grant", *_CODE_REFUSALS[Redeemed.REUSED])
+    return JSONResponse(body, headers=NO_STORE)
+
+
+_START_AGAIN = "Start the login again (GET /oauth/authorize); codes are single-use and live 60 s."
+_CODE_REFUSALS: dict[Redeemed, tuple[str, str]] = {
+    Redeemed.UNKNOWN: ("This authorization code is unknown to this server.", "Send the code exactly as it came to your redirect_uri; was it from an earlier run of the mock?"),
+    Redeemed.OTHER_CLIENT: ("This authorization code was issued to another client; it is now void.", _START_AGAIN),
+    Redeemed.EXPIRED: ("This authorization code has expired (codes live 60 s on the server's clock).", _START_AGAIN),
+    Redeemed.REDIRECT_MISMATCH: ("redirect_uri differs from the one in the authorization request; the code is now void.", "Send the very same redirect_uri, port and path included. " + _START_AGAIN),
+    Redeemed.NO_VERIFIER: ("code_verifier is missing: this code was issued for a PKCE challenge; the code is now void.", "Send the code_verifier whose S256 hash you sent as code_challenge. " + _START_AGAIN),
+    Redeemed.WRONG_VERIFIER: (
+        "code_verifier does not match the code_challenge (BASE64URL(SHA256(code_verifier)) differs); the code is now void.",
+        "Send the verifier you made for this login, not a new one. " + _START_AGAIN,
+    ),
+    Redeemed.BURNED: ("This authorization code was voided by an earlier failed attempt to redeem it.", _START_AGAIN),
+    Redeemed.REUSED: (
+        "This authorization code was already redeemed. A code works once; a second redemption looks like theft, "
+        "so the tokens issued for it are now revoked (RFC 6749 section 4.1.2).",
+        _START_AGAIN,
+    ),
+}
 
 
 def _not_allowed(client: DemoClient, grant_type: str) -> ApiError:
@@ -437,13 +485,17 @@ def _metadata(request: Request) -> dict[str, Any]:
         "jwks_uri": f"{issuer}/.well-known/jwks.json",
         "revocation_endpoint": f"{issuer}/oauth/revoke",
         "introspection_endpoint": f"{issuer}/oauth/introspect",
+        "authorization_endpoint": f"{issuer}/oauth/authorize",
         "device_authorization_endpoint": f"{issuer}/oauth/device_authorization",
         "grant_types_supported": list(SUPPORTED_GRANTS),
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "scopes_supported": scopes,
-        "response_types_supported": ["token"],
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": True,
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "token_endpoint_auth_signing_alg_values_supported": ["RS256"],

@@ -81,7 +81,7 @@ _CLIENT_AUTH = {
 
 
 def _form_and_json(properties: dict[str, Any], required: list[str], description: str) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object", "properties": {**properties, **_CLIENT_AUTH}}
+    schema: dict[str, Any] = {"type": "object", "properties": {**_CLIENT_AUTH, **properties}}
     if required:
         schema["required"] = required
     return {
@@ -98,11 +98,17 @@ def _form_and_json(properties: dict[str, Any], required: list[str], description:
 
 TOKEN_REQUEST = _form_and_json(
     {
-        "grant_type": {"type": "string", "enum": ["client_credentials", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code"]},
+        "grant_type": {
+            "type": "string",
+            "enum": ["client_credentials", "refresh_token", "authorization_code", "urn:ietf:params:oauth:grant-type:device_code"],
+        },
         "scope": {"type": "string", "description": "Space-separated scopes; default: all the client may have."},
         "audience": {"type": "string", "description": "The API the token is for; default: this API."},
         "refresh_token": {"type": "string", "description": "For grant_type=refresh_token."},
         "device_code": {"type": "string", "description": "For the device code grant (RFC 8628 §3.4): the device_code from /oauth/device_authorization."},
+        "code": {"type": "string", "description": "For grant_type=authorization_code: the code that came to the redirect_uri."},
+        "redirect_uri": {"type": "string", "description": "For grant_type=authorization_code: the same redirect_uri as in the authorization request."},
+        "code_verifier": {"type": "string", "description": "For grant_type=authorization_code: the PKCE verifier (RFC 7636 §4.5)."},
     },
     ["grant_type"],
     "RFC 6749 parameters, form-encoded (the standard) or as a JSON object (as many vendors document).",
@@ -128,7 +134,10 @@ TOKEN_ANSWER: Responses = {
     }
 }
 DEVICE_REQUEST = _form_and_json(
-    {"scope": {"type": "string", "description": "Space-separated scopes; default: all the client may have."}},
+    {
+        "scope": {"type": "string", "description": "Space-separated scopes; default: all the client may have."},
+        "client_id": {"type": "string", "description": "A public client sends its client_id alone.", "examples": ["cli-app"]},
+    },
     [],
     "RFC 8628 §3.1: the client (public clients send client_id alone) and the scope it wants, form-encoded or JSON.",
 )

@@ -35,7 +35,7 @@ from typing import Any
 
 import uvicorn
 
-from . import verification
+from . import authorize, verification
 from .app import create_app
 from .clients import DemoClient
 from .clock import Clock
@@ -323,6 +323,22 @@ class MockAPI:
     def deny_device(self, user_code: str) -> None:
         """Deny a pending device login: the device's next poll answers ``access_denied``."""
         verification.deny(self.tenant, user_code)
+
+    def approve_authorization(self, authorize_url: str, user: str = "alice") -> str:
+        """Approve an authorization request as ``user``, as the login page does, without a browser.
+
+        ``authorize_url`` is the whole ``/oauth/authorize?...`` URL a client would open.
+        Returns the URL the browser would be sent to: the ``redirect_uri`` with ``code``,
+        ``state`` and ``iss`` (or ``error`` for a request the page refuses back to the
+        client). Deliver it to a loopback listener with ``requests.get`` from another thread
+        than the one waiting on the listener. Raises ``ValueError`` when the page would send
+        the browser nowhere (unknown client, bad redirect_uri) or ``user`` is not a demo person.
+        """
+        return authorize.answer_for(self.tenant, authorize_url, self._issuer() or self.url, user)
+
+    def deny_authorization(self, authorize_url: str) -> str:
+        """Deny an authorization request; returns the ``redirect_uri`` with ``error=access_denied``."""
+        return authorize.answer_for(self.tenant, authorize_url, self._issuer() or self.url, None)
 
     def pending_user_codes(self) -> list[str]:
         """The user codes of device logins waiting for a person, oldest first."""

@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .authority import Authority
 from .clients import DemoClient, make_clients, make_public_clients
 from .clock import Clock
+from .codes import AuthorizationCodes
 from .device import DeviceCodes
 from .faults import FaultPlan
 from .keys import KeyRing, SigningKey
@@ -65,6 +66,8 @@ class Tenant:
     """Demo people, name -> password, for the login and device pages."""
     device_codes: DeviceCodes = field(default_factory=DeviceCodes)
     """Pending device logins (RFC 8628)."""
+    auth_codes: AuthorizationCodes = field(default_factory=lambda: AuthorizationCodes(Settings().refresh_token_lifetime))
+    """Authorization codes (RFC 6749 §4.1) waiting to be redeemed, or redeemed and watched for replay."""
     form_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     """Signs the nonces of the login and device forms (``pages``)."""
 
@@ -80,6 +83,7 @@ class Tenant:
             clients=clients,
             public_clients=public_clients,
             users=make_users(settings.seed),
+            auth_codes=AuthorizationCodes(settings.refresh_token_lifetime),
             clock=clock,
             keys=keys,
             authority=Authority(settings, ChainMap(clients, public_clients), clock, keys),
@@ -131,14 +135,19 @@ class Tenant:
     # -- upkeep ---------------------------------------------------------------------------
 
     def sweep(self) -> int:
-        """Drop ended rate-limit windows, expired revocations, expired refresh state, retired keys.
+        """Drop ended rate-limit windows, expired revocations, refresh state, device and authorization codes, retired keys.
 
         Measured on the mock's clock, so moving the clock forward ages them as it ages
         tokens. Returns how many entries were dropped.
         """
         now = self.clock.now()
         self.next_sweep = now + SWEEP_EVERY
-        return self.limiter.forget_ended(now) + self.authority.forget_expired(now) + self.device_codes.forget_expired(now)
+        return (
+            self.limiter.forget_ended(now)
+            + self.authority.forget_expired(now)
+            + self.device_codes.forget_expired(now)
+            + self.auth_codes.forget_expired(now)
+        )
 
     def maybe_sweep(self) -> None:
         """Sweep if ``SWEEP_EVERY`` seconds of mock time passed since the last sweep.
@@ -160,6 +169,7 @@ class Tenant:
             "signing_keys": len(self.keys),
             "clients": len(self.clients),
             "device_codes": len(self.device_codes),
+            "authorization_codes": len(self.auth_codes),
         }
 
 
