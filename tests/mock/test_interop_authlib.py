@@ -52,6 +52,7 @@ class Listener:
                 pass
 
         self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.server.timeout = 5  # a test that fails before the redirect does not hang on the listener
         self.redirect_uri = f"http://127.0.0.1:{self.server.server_port}/callback"
         self.thread = threading.Thread(target=self.server.handle_request, daemon=True)
 

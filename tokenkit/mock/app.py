@@ -37,7 +37,10 @@ __all__ = ["SWEEP_EVERY", "MockServer", "Tenant", "create_app"]
 
 DESCRIPTION = """A teaching API and OAuth2 server. Get a token with **POST /oauth/token**
 (client credentials), then call the protected endpoints with `Authorization: Bearer <token>`.
-Public endpoints under `/public` need no token. Every refusal says what to check next."""
+Public endpoints under `/public` need no token. Every refusal says what to check next.
+A person logs in through the public client `cli-app`: the device code grant
+(**POST /oauth/device_authorization**, then the page **/oauth/device**) or the authorization
+code grant with PKCE (**GET /oauth/authorize**), as the demo people alice and bob."""
 
 
 def _log_target(scope: Scope) -> tuple[RequestLog, Callable[[], float]]:
@@ -206,7 +209,12 @@ def create_app(
             "demo_clients": [
                 {"client_id": c.client_id, "scopes": " ".join(c.scopes), "about": c.description}
                 for c in tenant_of(request).clients.values()
+            ]
+            + [
+                {"client_id": c.client_id, "scopes": " ".join(c.scopes), "about": c.description, "public": True}
+                for c in tenant_of(request).public_clients.values()
             ],
+            "demo_people": sorted(tenant_of(request).users),
             "endpoints": _endpoint_index(app),
         }
 

@@ -403,16 +403,18 @@ def _refresh(request: Request, client: DemoClient, params: dict[str, str]) -> Re
     return _token_response(request, client, scope, grant.audience, family=grant.family)
 
 
+#: A new token without the refresh token: a machine asks again, a person logs in again.
+_ANEW = "Get a new token: with client_credentials (a machine), or by logging the person in again (device code or PKCE)."
 _REFRESH_REFUSALS = {
-    "unknown": ("This refresh token is unknown to this server.", "Was it issued by an earlier run of the mock, or has it expired? Get a new token with client_credentials."),
+    "unknown": ("This refresh token is unknown to this server.", "Was it issued by an earlier run of the mock, or has it expired? " + _ANEW),
     "other_client": ("This refresh token was issued to another client.", "Refresh with the client that received it."),
-    "revoked": ("This refresh token was revoked.", "Get a new token with client_credentials."),
+    "revoked": ("This refresh token was revoked.", _ANEW),
     "reused": (
         "This refresh token was already used. Refresh tokens rotate: each works once and the answer brings a new one. "
         "Reuse looks like theft, so every token of this family (refresh and access tokens) is now revoked.",
-        "Always store the newest refresh_token from each answer; get a fresh token with client_credentials now.",
+        "Always store the newest refresh_token from each answer. " + _ANEW,
     ),
-    "expired": ("This refresh token has expired.", "Get a new token with client_credentials."),
+    "expired": ("This refresh token has expired.", _ANEW),
 }
 
 
