@@ -94,3 +94,38 @@ def test_every_login_flag_has_help() -> None:
     flags = [a for a in login._actions if a.option_strings and a.dest != "help"]
     assert {f.dest for f in flags} >= {"device", "pkce", "client_id", "scope", "cache", "no_cache", "no_browser", "json"}
     assert all(f.help and len(f.help) > 15 for f in flags)
+
+
+def test_pkce_login_opens_the_browser_and_prints_the_masked_token(
+    fresh_mock: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import threading
+    import webbrowser
+
+    import requests
+
+    opened: list[str] = []
+
+    def browser(url: str) -> bool:  # the system browser, with alice approving on the page
+        opened.append(url)
+        landing = fresh_mock.approve_authorization(url, "alice")
+        threading.Thread(target=requests.get, args=(landing,), kwargs={"timeout": 10}).start()
+        return True
+
+    monkeypatch.setattr(webbrowser, "open", browser)
+    path = tmp_path / "tokens.json"
+    code, out = run("login", "--pkce", fresh_mock.url, "--client-id", "cli-app", "--cache", str(path), "--login-timeout", "20")
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert opened and "code_challenge_method=S256" in opened[0]
+    token = TokenCache(path).load(cache_key(fresh_mock.url, "cli-app", None))
+    assert token is not None and token.access_token not in out + err
+    assert "logged in\naccess_token: eyJ" in out and str(path) in out
+
+
+def test_pkce_no_browser_prints_the_link(fresh_mock: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _ = run("login", "--pkce", fresh_mock.url, "--client-id", "cli-app", "--no-cache", "--no-browser", "--login-timeout", "0.2")
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "Open this link in your browser" in err and "/oauth/authorize?" in err
+    assert "no answer from the browser within 0.2 s" in err

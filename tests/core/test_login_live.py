@@ -138,3 +138,71 @@ def test_afetch_polls_without_blocking_the_loop(fresh_mock: Any) -> None:
 
     token, renewed = asyncio.run(main())
     assert me(fresh_mock, token)["sub"] == "alice" and me(fresh_mock, renewed)["sub"] == "alice"
+
+
+# -- authorization code + PKCE against the mock's authorization endpoint ------------------------
+
+
+def browser_as(api: Any, user: str, pages: list[requests.Response] | None = None) -> Any:
+    """Be the person's browser: approve on the mock's page, then land on the loopback redirect."""
+
+    def browse(url: str) -> None:
+        page = requests.get(api.approve_authorization(url, user), timeout=10)
+        if pages is not None:
+            pages.append(page)
+
+    return browse
+
+
+def test_pkce_login_gets_a_token_for_that_person(fresh_mock: Any) -> None:
+    from tokenkit import AuthorizationCodeLogin
+
+    pages: list[requests.Response] = []
+    source = AuthorizationCodeLogin(
+        fresh_mock.url, CLIENT, scope="notes:read", open_browser=browser_as(fresh_mock, "bob", pages), clock=fresh_mock.clock.now
+    )
+    token = source.fetch()
+    assert me(fresh_mock, token)["sub"] == "bob" and token.refresh_token
+    assert pages[0].status_code == 200 and "close this tab" in pages[0].text
+    renewed = source.refresh(token)
+    assert me(fresh_mock, renewed)["sub"] == "bob"
+
+
+def test_pkce_login_denied(fresh_mock: Any) -> None:
+    from tokenkit import AuthorizationCodeLogin
+
+    def deny(url: str) -> None:
+        requests.get(fresh_mock.deny_authorization(url), timeout=10)
+
+    with pytest.raises(LoginDeniedError) as caught:
+        AuthorizationCodeLogin(fresh_mock.url, CLIENT, open_browser=deny).fetch()
+    assert caught.value.error == "access_denied"
+
+
+def test_pkce_state_mismatch_never_spends_the_code(fresh_mock: Any) -> None:
+    from tokenkit import AuthorizationCodeLogin, StateMismatchError
+
+    landed: list[str] = []
+
+    def stale_tab(url: str) -> None:
+        landing = fresh_mock.approve_authorization(url.replace("state=", "state=old"), "bob")
+        landed.append(landing)
+        requests.get(landing, timeout=10)
+
+    with pytest.raises(StateMismatchError):
+        AuthorizationCodeLogin(fresh_mock.url, CLIENT, open_browser=stale_tab).fetch()
+    # the code was not used: the mock's token endpoint never saw it (it would be spent otherwise)
+    assert landed and "code=" in landed[0]
+    assert [e.path for e in fresh_mock.log(None) if e.path == "/oauth/token"] == []
+
+
+def test_pkce_login_cached_for_the_next_object(fresh_mock: Any, tmp_path: Path) -> None:
+    from tokenkit import AuthorizationCodeLogin
+
+    path = tmp_path / "tokens.json"
+    first = AuthorizationCodeLogin(fresh_mock.url, CLIENT, cache=path, open_browser=browser_as(fresh_mock, "alice")).fetch()
+
+    def no_browser(url: str) -> None:
+        raise AssertionError("the browser should not be opened again")
+
+    assert AuthorizationCodeLogin(fresh_mock.url, CLIENT, cache=path, open_browser=no_browser).fetch() == first
