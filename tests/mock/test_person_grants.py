@@ -17,7 +17,9 @@ import requests
 from tokenkit.mock import MockAPI
 from tokenkit.mock.codes import CODE_LIFETIME, s256
 from tokenkit.mock.codes import ENDED_REMEMBERED_FOR as CODES_ENDED_REMEMBERED_FOR
-from tokenkit.mock.device import DEVICE_CODE_LIFETIME, ENDED_REMEMBERED_FOR, USER_CODE_ALPHABET, DeviceCodes, Outcome
+from tokenkit.mock.device import (
+    DEVICE_CODE_LIFETIME, ENDED_REMEMBERED_FOR, MAX_WRONG_CODES, USER_CODE_ALPHABET, WRONG_CODE_WINDOW, DeviceCodes, Outcome,
+)
 
 from .conftest import bearer
 from .pages import read, submit
@@ -495,3 +497,15 @@ def test_codes_are_forgotten_once_they_can_no_longer_matter(fresh_mock: MockAPI)
     fresh_mock.tenant.sweep()
     assert fresh_mock.tenant.sizes()["authorization_codes"] == 0
     assert error_of(redeem(fresh_mock, unused, verifier)) == "invalid_grant"
+
+
+def test_guessing_user_codes_on_the_page_is_limited(fresh_mock: MockAPI) -> None:
+    answer = start_device(fresh_mock)
+    page = read(requests.get(f"{fresh_mock.url}/oauth/device", timeout=5))
+    statuses = [submit(page, "approve", user_code=f"BBBB-BB{a}{b}", username="alice", password="x").status_code for a in "CD" for b in "FGHJKLMNPQRS"]
+    assert statuses[:MAX_WRONG_CODES] == [400] * MAX_WRONG_CODES and set(statuses[MAX_WRONG_CODES:]) == {429}
+    limited = submit(page, "approve", user_code=answer["user_code"], username="alice", password=fresh_mock.users["alice"])
+    assert limited.status_code == 429 and limited.headers["Retry-After"] == "60"
+    fresh_mock.clock.advance(WRONG_CODE_WINDOW)
+    fresh_page = read(requests.get(answer["verification_uri_complete"], timeout=5))
+    assert submit(fresh_page, "approve", username="alice", password=fresh_mock.users["alice"]).status_code == 200

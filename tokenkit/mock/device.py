@@ -36,6 +36,10 @@ ENDED_REMEMBERED_FOR = 600.0
 #: Most pending device codes one tenant keeps; beyond it the oldest is dropped.
 MAX_DEVICE_CODES = 10_000
 
+#: RFC 8628 §5.1: wrong user codes entered on the verification page, at most this many per window.
+MAX_WRONG_CODES = 20
+WRONG_CODE_WINDOW = 60.0
+
 _NOT_IN_ALPHABET = re.compile(f"[^{USER_CODE_ALPHABET}]")
 
 
@@ -91,6 +95,8 @@ class DeviceCodes:
     def __init__(self) -> None:
         self._by_device: dict[str, DeviceGrant] = {}
         self._by_user: dict[str, DeviceGrant] = {}
+        self._wrong_codes: list[float] = []
+        """When wrong user codes were entered, within the last ``WRONG_CODE_WINDOW`` (at most ``MAX_WRONG_CODES``)."""
         self._lock = threading.Lock()
 
     def start(self, client_id: str, scope: str, now: float) -> DeviceGrant:
@@ -148,6 +154,18 @@ class DeviceCodes:
                 grant.interval += SLOW_DOWN_STEP
                 return Outcome.SLOW_DOWN, grant
             return Outcome.PENDING, grant
+
+    def guessing(self, now: float) -> bool:
+        """Whether too many wrong user codes came lately (RFC 8628 §5.1: a user code is short, so guesses are limited)."""
+        with self._lock:
+            self._wrong_codes = [at for at in self._wrong_codes if at > now - WRONG_CODE_WINDOW]
+            return len(self._wrong_codes) >= MAX_WRONG_CODES
+
+    def wrong_code(self, now: float) -> None:
+        """Count one wrong user code entered on the verification page."""
+        with self._lock:
+            self._wrong_codes = [at for at in self._wrong_codes if at > now - WRONG_CODE_WINDOW][-MAX_WRONG_CODES:]
+            self._wrong_codes.append(now)
 
     def user_codes(self, now: float) -> list[str]:
         """The user codes still waiting for a person, oldest first (as shown: ``WDJB-MJHT``)."""

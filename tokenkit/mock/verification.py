@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.routing import APIRoute
 from starlette.responses import HTMLResponse
 
-from .device import DeviceGrant
+from .device import WRONG_CODE_WINDOW, DeviceGrant
 from .oauth import read_params
 from .openapi import PAGE, PAGE_FORM_ERRORS, page_form
 from .pages import buttons, credentials, field, form_nonce, hidden, nonce_ok, page, problem
@@ -52,6 +52,9 @@ def deny(tenant: Tenant, user_code: str) -> DeviceGrant:
 
 
 _NO_SUCH_CODE = "No sign-in is waiting for this code: check it for typos, or it has expired or was already used. Start again on your device."
+
+
+_TOO_MANY = "Too many wrong codes were entered here in the last minute; wait a minute, then try again."
 
 
 def _form(
@@ -98,7 +101,16 @@ async def device_page(request: Request, user_code: str | None = Query(default=No
 
 @router.post(
     "/oauth/device", summary="Approve or deny a device login as a demo person (the verification page's form)",
-    response_class=HTMLResponse, responses=PAGE_FORM_ERRORS, openapi_extra=page_form(
+    response_class=HTMLResponse,
+    responses={
+        **PAGE_FORM_ERRORS,
+        429: {
+            "description": "Too many wrong user codes lately (RFC 8628 §5.1): the form again, and Retry-After.",
+            "headers": {"Retry-After": {"schema": {"type": "integer"}, "required": True}},
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        },
+    },
+    openapi_extra=page_form(
         {
             "user_code": {"type": "string", "description": "The code the device shows."},
             "username": {"type": "string"},
@@ -118,7 +130,14 @@ async def device_decision(request: Request) -> HTMLResponse:
     action = params.get("action")
     if action not in {"approve", "deny"}:
         return _form(tenant, user_code, username, "Choose Approve or Deny.", status=400)
-    if not user_code or tenant.device_codes.pending(user_code, tenant.clock.now()) is None:
+    now = tenant.clock.now()
+    if tenant.device_codes.guessing(now):
+        response = _form(tenant, user_code, username, _TOO_MANY, "user_code", 429)
+        response.headers["Retry-After"] = str(int(WRONG_CODE_WINDOW))
+        return response
+    if not user_code or tenant.device_codes.pending(user_code, now) is None:
+        if user_code:
+            tenant.device_codes.wrong_code(now)
         return _form(tenant, user_code, username, _NO_SUCH_CODE if user_code else "Enter the code your device shows.", "user_code", 400)
     if action == "deny":
         try:
