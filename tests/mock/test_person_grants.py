@@ -509,3 +509,26 @@ def test_guessing_user_codes_on_the_page_is_limited(fresh_mock: MockAPI) -> None
     fresh_mock.clock.advance(WRONG_CODE_WINDOW)
     fresh_page = read(requests.get(answer["verification_uri_complete"], timeout=5))
     assert submit(fresh_page, "approve", username="alice", password=fresh_mock.users["alice"]).status_code == 200
+
+
+def test_a_person_family_is_forgotten_with_its_refresh_tokens(fresh_mock: MockAPI) -> None:
+    answer = start_device(fresh_mock)
+    fresh_mock.approve_device(answer["user_code"])
+    assert poll(fresh_mock, answer["device_code"]).status_code == 200
+    assert fresh_mock.tenant.sizes()["person_families"] == 1
+    fresh_mock.clock.advance(2 * 24 * 3600)
+    fresh_mock.tenant.sweep()
+    sizes = fresh_mock.tenant.sizes()
+    assert sizes["person_families"] == 0 and sizes["refresh_tokens"] == 0 and sizes["device_codes"] == 0
+
+
+def test_the_public_client_revokes_its_own_refresh_token(fresh_mock: MockAPI) -> None:
+    answer = start_device(fresh_mock)
+    fresh_mock.approve_device(answer["user_code"])
+    body = poll(fresh_mock, answer["device_code"]).json()
+    revoked = requests.post(f"{fresh_mock.url}/oauth/revoke", data={"client_id": PUBLIC, "token": body["refresh_token"]}, timeout=5)
+    assert revoked.status_code == 200
+    again = requests.post(fresh_mock.token_url, data={"grant_type": "refresh_token", "client_id": PUBLIC, "refresh_token": body["refresh_token"]}, timeout=5)
+    assert error_of(again) == "invalid_grant"
+    me = requests.get(f"{fresh_mock.url}/me", headers=bearer(body["access_token"]), timeout=5)
+    assert me.status_code == 401 and me.json()["error_reason"] == "revoked"

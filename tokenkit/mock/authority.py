@@ -200,6 +200,11 @@ class Authority:
             + self.keys.forget_retired(now)
         )
 
+    @property
+    def person_families(self) -> int:
+        """How many refresh-token families speak for a person (remembered so a refresh keeps ``sub``)."""
+        return len(self._family_users)
+
     # -- verifying -------------------------------------------------------------------
 
     def verify(self, token: str, issuer: str, *, local_only: bool = False) -> Principal:

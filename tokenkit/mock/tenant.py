@@ -170,6 +170,7 @@ class Tenant:
             "clients": len(self.clients),
             "device_codes": len(self.device_codes),
             "authorization_codes": len(self.auth_codes),
+            "person_families": self.authority.person_families,
         }
 
 
