@@ -112,6 +112,8 @@ async def me(request: Request) -> dict[str, Any]:
     return {
         "sub": claims["sub"],
         "client_id": claims["client_id"],
+        # A person's token (device code, PKCE) names the person; a machine's names no one.
+        "user": claims["sub"] if claims["sub"] != claims["client_id"] else None,
         "scope": claims["scope"],
         "aud": claims["aud"],
         "iss": claims["iss"],
