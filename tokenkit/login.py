@@ -48,7 +48,7 @@ from .cache import TokenCache, cache_key
 from .diagnose import diagnose
 from .errors import TokenEndpointError, safe_url
 from .secrets import get_logger
-from .sources import _keep_refresh_token, _loop_client, _scope_string, aexchange, exchange
+from .sources import keep_refresh_token, loop_client, scope_string, aexchange, exchange
 from .tokens import REFRESH_THRESHOLD, Clock, Token
 
 __all__ = [
@@ -223,7 +223,7 @@ class _PersonLogin:
     ) -> None:
         self.issuer = issuer.rstrip("/")
         self.client_id = client_id
-        self.scope = _scope_string(scope)
+        self.scope = scope_string(scope)
         self.session = session if session is not None else requests.Session()
         self.timeout = timeout
         self.clock = clock
@@ -257,7 +257,7 @@ class _PersonLogin:
     def refresh(self, token: Token | str) -> Token:
         """Renew with the refresh-token grant (RFC 6749 §6); the new token is cached."""
         params, refresh_token = self._refresh_params(token)
-        new = _keep_refresh_token(self._token_request(params), refresh_token)
+        new = keep_refresh_token(self._token_request(params), refresh_token)
         self._remember(new)
         return new
 
@@ -265,7 +265,7 @@ class _PersonLogin:
         """:meth:`refresh` for async code (httpx2/httpx ``AsyncClient``)."""
         params, refresh_token = self._refresh_params(token)
         response = await self._apost(self._token_url(), params)
-        new = _keep_refresh_token(self._token_from(response, self.clock()), refresh_token)
+        new = keep_refresh_token(self._token_from(response, self.clock()), refresh_token)
         self._remember(new)
         return new
 
@@ -315,7 +315,7 @@ class _PersonLogin:
         return response
 
     async def _apost(self, url: str, params: Mapping[str, str], what: str = "token endpoint") -> Any:
-        client = self.async_client if self.async_client is not None else _loop_client()
+        client = self.async_client if self.async_client is not None else loop_client()
         response = await aexchange(
             client, "POST", url, headers={"Accept": "application/json"}, data=self._form(params), timeout=self.timeout
         )

@@ -53,6 +53,10 @@ __all__ = [
     "exchange",
     "aexchange",
     "MAX_ANSWER_BYTES",
+    # shared with the person-login sources in login.py
+    "scope_string",
+    "keep_refresh_token",
+    "loop_client",
 ]
 
 log: logging.Logger = get_logger("tokenkit.sources")
@@ -298,7 +302,7 @@ _loop_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakr
 _loop_clients_lock = threading.Lock()
 
 
-def _loop_client() -> Any:
+def loop_client() -> Any:
     """One httpx2 (else httpx) ``AsyncClient`` per event loop, for sources given none.
 
     An AsyncClient's connections belong to the loop that opened them, so one per loop;
@@ -330,7 +334,7 @@ def _async_client_class() -> Any:
     )
 
 
-def _keep_refresh_token(new: Token, refresh_token: str) -> Token:
+def keep_refresh_token(new: Token, refresh_token: str) -> Token:
     """A server that does not rotate refresh tokens may keep the old one valid: carry it over (RFC 6749 §6)."""
     if new.refresh_token is None:
         return Token(new.access_token, new.token_type, new.expires_at, new.scopes, refresh_token, clock=new.clock)
@@ -342,7 +346,8 @@ def _token_url_for(api_url: str) -> str:
     return api_url.rstrip("/") + "/oauth/token"
 
 
-def _scope_string(scope: str | Iterable[str] | None) -> str | None:
+def scope_string(scope: str | Iterable[str] | None) -> str | None:
+    """Scopes as OAuth's one space-separated string (``None`` for none), from a string or a list."""
     if scope is None:
         return None
     if isinstance(scope, str):
@@ -395,7 +400,7 @@ class ClientCredentials:
         self.token_url = token_url
         self.client_id = client_id
         self._client_secret = client_secret
-        self.scope = _scope_string(scope)
+        self.scope = scope_string(scope)
         self.audience = audience
         self.auth_method = auth_method
         self.session = session if session is not None else requests.Session()
@@ -445,7 +450,7 @@ class ClientCredentials:
     async def arefresh(self, token: Token | str) -> Token:
         """:meth:`refresh` for async code."""
         params, refresh_token = self._refresh_params(token)
-        return _keep_refresh_token(await self._arequest_token(params), refresh_token)
+        return keep_refresh_token(await self._arequest_token(params), refresh_token)
 
     def _fetch_params(self) -> dict[str, str]:
         params = {"grant_type": "client_credentials"}
@@ -473,7 +478,7 @@ class ClientCredentials:
         have to discard the old refresh token" only when a new one is issued).
         """
         params, refresh_token = self._refresh_params(token)
-        return _keep_refresh_token(self._request_token(params), refresh_token)
+        return keep_refresh_token(self._request_token(params), refresh_token)
 
     def revoke(self, token: Token | str, *, token_type_hint: str | None = None, revocation_url: str | None = None) -> None:
         """Revoke a token (RFC 7009). ``revocation_url`` defaults to ``…/oauth/revoke`` next to the token URL."""
@@ -550,7 +555,7 @@ class ClientCredentials:
 
     async def _apost(self, url: str, params: dict[str, str], *, what: str = "token endpoint") -> Any:
         headers, kwargs = self._request_parts(params)
-        client = self.async_client if self.async_client is not None else _loop_client()
+        client = self.async_client if self.async_client is not None else loop_client()
         response = await aexchange(client, "POST", url, headers=headers, timeout=self.timeout, **kwargs)
         if 300 <= response.status_code < 400:
             self._refuse_redirect(response, url, what)
