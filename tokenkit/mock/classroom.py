@@ -176,7 +176,7 @@ class Classroom(MockServer):
         if not force and now < self._next_eviction:
             return 0
         self._next_eviction = now + EVICT_EVERY
-        idle = [name for name, seat in self.seats.items() if now - seat.last_seen >= self.idle_timeout]
+        idle = [name for name, seat in list(self.seats.items()) if now - seat.last_seen >= self.idle_timeout]
         for name in idle:
             del self.seats[name]
         return len(idle)
@@ -314,9 +314,10 @@ class ClassroomApp:
             if isinstance(body.get("lesson"), str):
                 seat.lesson = body["lesson"][:8]
             return JSONResponse({"learner": name, "clients": [_client_json(c) for c in seat.tenant.clients.values()]})
-        seat = classroom.seats.get(name)
-        if seat is None:
+        kept = classroom.seats.get(name)
+        if kept is None:
             return _refusal(404, "unknown_learner", "Your seat was freed after a long idle time.", "Run your lesson's setup cell again.")
+        seat = kept
         seat.touch()
         tenant = seat.tenant
         if (what, method) == ("clients", "GET"):
@@ -556,7 +557,7 @@ class ClassroomMock(MockAPI):
         **options: Any,
     ) -> None:
         super().__init__(host, port, public_url=public_url, **options)
-        self._room = {"max_learners": max_learners, "idle_timeout": idle_timeout, "instructor_key": instructor_key}
+        self._room: dict[str, Any] = {"max_learners": max_learners, "idle_timeout": idle_timeout, "instructor_key": instructor_key}
         self.classroom: Classroom | None = None
 
     def _build_app(self, settings: Settings) -> Any:
