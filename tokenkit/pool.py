@@ -26,6 +26,7 @@ from .diagnose import diagnose
 from .errors import RateLimitedError
 from .flow import Credentials, Decision, Effect
 from .headers import retry_after_seconds
+from .listeners import Listeners
 from .refresh import RefreshingAuth
 from .secrets import get_logger, mask
 from .sources import TokenSource
@@ -132,7 +133,7 @@ class TokenPool(FlowAuth):
         self.sleep = sleep
         self.default_cooldown = default_cooldown
         self.asleep = asleep
-        self._listeners: tuple[PoolListener, ...] = ()
+        self._listeners: Listeners[PoolEvent] = Listeners(log, "pool listener")
         self._lock = threading.Lock()
         self._next = 0
         # Each token gets at most one try per request, plus one after waiting for a cooldown.
@@ -157,30 +158,14 @@ class TokenPool(FlowAuth):
     # -- listeners ---------------------------------------------------------------------------------
     def add_listener(self, listener: PoolListener) -> Callable[[], None]:
         """Call ``listener(event)`` for each :class:`PoolEvent`; returns a function that removes it."""
-        with self._lock:
-            self._listeners = (*self._listeners, listener)
-
-        def unsubscribe() -> None:
-            self.remove_listener(listener)
-
-        return unsubscribe
+        return self._listeners.add(listener)
 
     def remove_listener(self, listener: PoolListener) -> None:
         """Stop calling ``listener`` (no error if it is not there)."""
-        with self._lock:
-            listeners = list(self._listeners)
-            for i, item in enumerate(listeners):
-                if item is listener or item == listener:
-                    del listeners[i]
-                    break
-            self._listeners = tuple(listeners)
+        self._listeners.remove(listener)
 
     def _emit(self, event: PoolEvent) -> None:
-        for listener in self._listeners:  # a snapshot: the tuple is replaced, never changed
-            try:
-                listener(event)
-            except Exception:
-                log.exception("pool listener %r failed", listener)
+        self._listeners.emit(event)
 
     # -- rotation and cooldowns ----------------------------------------------------------------
     def _pick(self) -> tuple[_Slot | None, float, int]:

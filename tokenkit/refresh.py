@@ -41,6 +41,7 @@ from typing import Any
 from .auth import FlowAuth
 from .errors import TokenEndpointError, safe_url
 from .flow import Credentials, Decision, Effect
+from .listeners import Listeners
 from .secrets import get_logger, mask
 from .sources import StaticToken, TokenSource
 from .tokens import REFRESH_THRESHOLD, Clock, Token
@@ -75,7 +76,7 @@ class RefreshingAuth(FlowAuth):
         self.skew = skew
         self.clock = clock
         self._lock = threading.Lock()  # one renewing thread at a time
-        self._state_lock = threading.Lock()  # short: swaps of the state, the listener list, the loop locks
+        self._state_lock = threading.Lock()  # short: swaps of the state, the loop locks
         self._loop_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
         # (token, generation) in one attribute so a reader without the lock sees a pair
         # that belongs together. The generation goes up by one with each new token.
@@ -83,7 +84,7 @@ class RefreshingAuth(FlowAuth):
         # Failed renewals so far, and the last one's error, for callers that waited on it.
         self._failures = 0
         self._last_failure: BaseException | None = None
-        self._listeners: tuple[Listener, ...] = ()
+        self._listeners: Listeners[Token] = Listeners(log, "refresh listener")
         self._on_refresh: Listener | None = None
         #: How many times a token was obtained (first fetch included); for lessons and tests.
         self.refreshes = 0
@@ -109,23 +110,15 @@ class RefreshingAuth(FlowAuth):
         Listeners are called in the order they were added, outside every lock; an
         exception in one is logged and the others still run.
         """
-        with self._state_lock:
-            self._listeners = (*self._listeners, listener)
-        return lambda: self.remove_listener(listener)
+        return self._listeners.add(listener)
 
     def remove_listener(self, listener: Listener) -> None:
         """Stop calling ``listener`` (no error if it is not there)."""
-        with self._state_lock:
-            listeners = list(self._listeners)
-            for i, item in enumerate(listeners):
-                if item is listener or item == listener:
-                    del listeners[i]
-                    break
-            self._listeners = tuple(listeners)
+        self._listeners.remove(listener)
 
     @property
     def listeners(self) -> tuple[Listener, ...]:
-        return self._listeners
+        return self._listeners.snapshot
 
     @property
     def on_refresh(self) -> Listener | None:
@@ -141,11 +134,7 @@ class RefreshingAuth(FlowAuth):
             self.add_listener(listener)
 
     def _announce(self, token: Token) -> None:
-        for listener in self._listeners:
-            try:
-                listener(token)
-            except Exception:
-                log.exception("refresh listener %r failed", listener)
+        self._listeners.emit(token)
 
     # -- the token cache ------------------------------------------------------------------------
     @property

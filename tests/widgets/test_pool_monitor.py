@@ -92,4 +92,4 @@ def test_redraws_on_pool_events_and_stops_listening_when_closed(fresh_mock):
             s.get(f"{fresh_mock.url}/data", auth=pool, timeout=10)
     assert "1 × 429" in monitor.summary.value  # drawn by the rate_limited event
     monitor.close()
-    assert pool._listeners == ()
+    assert pool._listeners.snapshot == ()
