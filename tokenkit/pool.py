@@ -17,7 +17,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -190,33 +190,40 @@ class TokenPool(FlowAuth):
             retry_after=wait,
         )
 
-    def _acquire(self, last_response: Any = None) -> _Slot:
-        """Next available token; wait (bounded by ``max_wait``) if all are cooling."""
+    def _acquire_steps(self, last_response: Any) -> Iterator[_Slot | float]:
+        """The waiting decision, once for both drivers: yields seconds to wait, and at last the token.
+
+        Raises :class:`~tokenkit.RateLimitedError` when the next free token is further
+        away than ``max_wait`` allows; announces each finished wait to the listeners.
+        """
         waited = 0.0
         while True:
             slot, wait, n = self._pick()
             if slot is not None:
-                return slot
+                yield slot
+                return
             if waited + wait > self.max_wait:
                 raise self._too_long(wait, n, last_response)
             log.info("all %d tokens cooling down; waiting %.1f s", n, wait)
-            self.sleep(wait)
+            yield wait  # the driver sleeps, then resumes us
             waited += wait
             self._emit(PoolEvent("waited", None, "", self.clock(), seconds=wait))
 
+    def _acquire(self, last_response: Any = None) -> _Slot:
+        """Next available token; wait (bounded by ``max_wait``) if all are cooling."""
+        for step in self._acquire_steps(last_response):
+            if isinstance(step, _Slot):
+                return step
+            self.sleep(step)
+        raise AssertionError("_acquire_steps ends by yielding a token or raising")
+
     async def _aacquire(self, last_response: Any = None) -> _Slot:
         """:meth:`_acquire` for asyncio: the wait is awaited."""
-        waited = 0.0
-        while True:
-            slot, wait, n = self._pick()
-            if slot is not None:
-                return slot
-            if waited + wait > self.max_wait:
-                raise self._too_long(wait, n, last_response)
-            log.info("all %d tokens cooling down; waiting %.1f s", n, wait)
-            await self.asleep(wait)
-            waited += wait
-            self._emit(PoolEvent("waited", None, "", self.clock(), seconds=wait))
+        for step in self._acquire_steps(last_response):
+            if isinstance(step, _Slot):
+                return step
+            await self.asleep(step)
+        raise AssertionError("_acquire_steps ends by yielding a token or raising")
 
     def _cool_down(self, slot: _Slot, response: Any) -> None:
         seconds = retry_after_seconds(response)
