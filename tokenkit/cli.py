@@ -216,22 +216,9 @@ def _cmd_token(args: argparse.Namespace, out: TextIO) -> int:
     if args.raw:
         print(token.access_token, file=out)
     elif args.json:
-        data = {
-            "access_token": mask(token.access_token),
-            "token_type": token.token_type,
-            "expires_in": None if token.expires_in is None else round(token.expires_in),
-            "scope": token.scope,
-            "refresh_token": mask(token.refresh_token) if token.refresh_token else None,
-        }
-        print(json.dumps(data, indent=2), file=out)
+        print(json.dumps(_masked(token), indent=2), file=out)
     else:
-        print(f"access_token: {mask(token.access_token)}", file=out)
-        print(f"token_type:   {token.token_type}", file=out)
-        if token.expires_in is not None:
-            print(f"expires_in:   {token.expires_in:.0f} s", file=out)
-        print(f"scope:        {token.scope or '(none)'}", file=out)
-        if token.refresh_token:
-            print(f"refresh:      {mask(token.refresh_token)}", file=out)
+        _print_masked(token, out)
         print("(masked; use --raw to print the token itself)", file=out)
     return 0
 
