@@ -27,8 +27,13 @@ MAX_TOKEN_LENGTH = 100_000
 MAX_DEPTH = 32
 
 
-def strip_bearer(raw: object) -> str:
-    """The token text of ``raw`` (str or ASCII bytes), with a pasted ``Bearer `` prefix removed."""
+def strip_bearer(raw: object, *, max_length: int | None = MAX_TOKEN_LENGTH) -> str:
+    """The token text of ``raw`` (str or ASCII bytes), with a pasted ``Bearer `` prefix removed.
+
+    Longer than ``max_length`` characters is refused before anything else (``None``: any
+    length, for :meth:`Token.from_string <tokenkit.Token.from_string>`, where an opaque
+    token is not parsed at all).
+    """
     if isinstance(raw, (bytes, bytearray)):
         try:
             raw = bytes(raw).decode("ascii")
@@ -36,7 +41,7 @@ def strip_bearer(raw: object) -> str:
             raise TokenDecodeError("the token bytes are not ASCII: a JWT is base64url text", part="input") from None
     if not isinstance(raw, str):
         raise TokenDecodeError(f"expected a token string, got {type(raw).__name__}", part="input")
-    if len(raw) > MAX_TOKEN_LENGTH:
+    if max_length is not None and len(raw) > max_length:
         raise TokenDecodeError(f"the token is {len(raw)} characters long, more than any real JWT", part="input")
     raw = raw.strip()
     if raw[:7].lower() == "bearer ":  # a whole header value pasted in

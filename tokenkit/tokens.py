@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import TokenDecodeError, TokenEndpointError
-from .jwtparts import claims_or_empty
+from .jwtparts import claims_or_empty, strip_bearer
 from .secrets import mask
 
 __all__ = ["Token", "TokenState", "REFRESH_THRESHOLD", "Clock", "numeric_date", "token_state"]
@@ -178,16 +178,7 @@ class Token:
         The claims are read without verification: that is fine here because they only
         tell *us* when to refresh, they grant nothing.
         """
-        if isinstance(raw, (bytes, bytearray)):
-            try:
-                raw = bytes(raw).decode("ascii")
-            except UnicodeDecodeError:
-                raise TokenDecodeError("the token bytes are not ASCII text", part="input") from None
-        if not isinstance(raw, str):
-            raise TokenDecodeError(f"expected a token string, got {type(raw).__name__}", part="input")
-        raw = raw.strip()
-        if raw[:7].lower() == "bearer ":
-            raw = raw[7:].strip()
+        raw = strip_bearer(raw, max_length=None)
         if not raw:
             raise TokenDecodeError("the token is empty", part="input")
         claims = _jwt_claims(raw)
