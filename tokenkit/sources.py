@@ -201,6 +201,32 @@ def exchange(
     return outcome["response"]
 
 
+class _CappedBody:
+    """An answer's body gathered chunk by chunk, refused as soon as it passes ``max_bytes``.
+
+    One limit for both exchanges: a token endpoint answers in bytes, and a server that
+    streams megabytes is not one to keep reading from.
+    """
+
+    def __init__(self, url: str, max_bytes: int) -> None:
+        self._url = url
+        self._max_bytes = max_bytes
+        self._chunks: list[bytes] = []
+        self._size = 0
+
+    def add(self, chunk: bytes) -> None:
+        self._size += len(chunk)
+        if self._size > self._max_bytes:
+            raise TokenEndpointError(
+                error="invalid_response",
+                error_description=f"the answer from {safe_url(self._url)} is larger than {self._max_bytes} bytes",
+            )
+        self._chunks.append(chunk)
+
+    def content(self) -> bytes:
+        return b"".join(self._chunks)
+
+
 def _read_whole(
     response: requests.Response, url: str, deadline: float | None, max_bytes: int, total: float | None
 ) -> requests.Response:
@@ -209,8 +235,7 @@ def _read_whole(
     if raw is None or getattr(response, "_content", False) is not False:
         return response  # already read (a transport that is not urllib3's, e.g. a test double)
     sock = getattr(getattr(raw, "connection", None), "sock", None)
-    chunks: list[bytes] = []
-    size = 0
+    body = _CappedBody(url, max_bytes)
     try:
         while True:
             if deadline is not None:
@@ -222,13 +247,7 @@ def _read_whole(
             data = raw.read1(64 * 1024)
             if not data:
                 break
-            size += len(data)
-            if size > max_bytes:
-                raise TokenEndpointError(
-                    error="invalid_response",
-                    error_description=f"the answer from {safe_url(url)} is larger than {max_bytes} bytes",
-                )
-            chunks.append(data)
+            body.add(data)
     except TokenKitError:  # ours, raised above (also OSErrors, as every requests exception)
         response.close()
         raise
@@ -239,7 +258,7 @@ def _read_whole(
     except BaseException:
         response.close()
         raise
-    response._content = b"".join(chunks)  # type: ignore[attr-defined]  # as requests does itself
+    response._content = body.content()  # type: ignore[attr-defined]  # as requests does itself
     response._content_consumed = True  # type: ignore[attr-defined]
     response.close()  # content is kept; the connection goes back to the pool
     return response
@@ -264,21 +283,14 @@ async def aexchange(
 
     async def run() -> Any:
         async with client.stream(method, url, follow_redirects=False, timeout=total, **kwargs) as response:
-            chunks: list[bytes] = []
-            size = 0
+            body = _CappedBody(url, max_bytes)
             async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > max_bytes:
-                    raise TokenEndpointError(
-                        error="invalid_response",
-                        error_description=f"the answer from {safe_url(url)} is larger than {max_bytes} bytes",
-                    )
-                chunks.append(chunk)
+                body.add(chunk)
         # A response with its body in memory, built through the public constructor.
         return type(response)(
             response.status_code,
             headers=response.headers,
-            content=b"".join(chunks),
+            content=body.content(),
             request=response.request,
             extensions=response.extensions,
         )
