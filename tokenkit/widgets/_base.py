@@ -184,8 +184,20 @@ class BaseView(w.VBox):
             ticker.stop()
             self._ticker = None
 
+    # -- the auth or pool a view listens to ------------------------------------------------
+    #: Removes this view's listener from its auth or pool; set by a view that listens.
+    _unsubscribe: Callable[[], None] | None = None
+
+    def detach(self) -> None:
+        """Stop listening to the auth or pool (idempotent); the view stays as it is."""
+        unsubscribe = getattr(self, "_unsubscribe", None)  # close() may run from __del__ of a half-built view
+        if unsubscribe is not None:
+            self._unsubscribe = None
+            unsubscribe()
+
     def close(self) -> None:
-        """Stop live updates and close this view and the widgets it made."""
+        """Stop listening and live updates, and close this view and the widgets it made."""
+        self.detach()
         self.stop()
         children = list(getattr(self, "children", ()))
         super().close()

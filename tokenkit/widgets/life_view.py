@@ -93,7 +93,7 @@ class TokenLifeView(BaseView):
         super().__init__([self.state_label, w.HBox([self.counts, self.refresh_button]), self.events_view])
         self.refresh_button.on_click(self._on_refresh_click)
         # A listener of our own: the user's on_refresh and other views are left alone.
-        self._unsubscribe: Callable[[], None] | None = auth.add_listener(self._on_refresh)
+        self._unsubscribe = auth.add_listener(self._on_refresh)
         self.refresh()
         self.live = live
 
@@ -112,17 +112,6 @@ class TokenLifeView(BaseView):
     def tick(self) -> None:
         # Counts too: the auth may have renewed while we were detached.
         self.refresh()
-
-    def detach(self) -> None:
-        """Stop listening to the auth (idempotent)."""
-        unsubscribe = getattr(self, "_unsubscribe", None)  # close() may run from __del__ of a half-built view
-        if unsubscribe is not None:
-            self._unsubscribe = None
-            unsubscribe()
-
-    def close(self) -> None:
-        self.detach()
-        super().close()
 
     # -- callbacks ---------------------------------------------------------------------
     def _on_refresh(self, token: Token) -> None:

@@ -12,7 +12,6 @@ its listener.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
@@ -52,20 +51,9 @@ class PoolMonitor(BaseView):
         self.refresh_button.on_click(self._on_refresh_click)
         self._last_event_draw = 0.0
         add = getattr(pool, "add_listener", None)
-        self._unsubscribe: Callable[[], None] | None = add(self._on_event) if callable(add) else None
+        self._unsubscribe = add(self._on_event) if callable(add) else None
         self.refresh()
         self.live = live
-
-    def detach(self) -> None:
-        """Stop listening to the pool's events (idempotent)."""
-        unsubscribe = getattr(self, "_unsubscribe", None)
-        if unsubscribe is not None:
-            self._unsubscribe = None
-            unsubscribe()
-
-    def close(self) -> None:
-        self.detach()
-        super().close()
 
     def _on_event(self, event: PoolEvent) -> None:
         """A pool event (any thread): redraw at once for a 429 or a wait, at most 10 times a second for sends."""
