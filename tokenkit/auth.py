@@ -327,13 +327,9 @@ class ApiKeyAuth(TokenAuth, AuthBase):
     Under requests, either way the key does not follow a redirect to another origin: the header is
     removed, and a ``Location`` that carries the key is followed without it.
 
-    **Redirects under httpx2/httpx.** A plain ``httpx2.Client``/``httpx.Client`` with
-    ``follow_redirects=True`` forwards every custom header (and a key the server copied
-    into ``Location``) to whatever origin a redirect names: httpx strips only
-    ``Authorization``, and it follows redirects after the auth has run, so no auth can
-    stop it. :func:`tokenkit.httpx_client` and :func:`tokenkit.async_httpx_client` close
-    that gap (a request event hook removes what this auth set on a cross-origin hop); with
-    a client of your own, leave ``follow_redirects`` off or use ``Authorization``.
+    **Redirects under httpx2/httpx.** As for :class:`HeaderAuth`: a plain client with
+    ``follow_redirects=True`` carries the key (header or query) to any origin;
+    :func:`tokenkit.httpx_client` and :func:`tokenkit.async_httpx_client` do not.
 
     **The query form cannot be kept out of every log.** The key is part of the URL, and
     urllib3 logs URLs: each request at DEBUG (``"GET /data?api_key=… HTTP/1.1" 200``) and
