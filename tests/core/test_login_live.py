@@ -109,9 +109,9 @@ def test_cache_file_is_owner_only_and_a_stale_token_is_refreshed(fresh_mock: Any
     assert device_login(fresh_mock, refuse_prompt, cache=path).fetch() == renewed
 
 
-def test_another_process_reuses_the_cached_login(mock_api: Any, tmp_path: Path) -> None:
+def test_another_process_reuses_the_cached_login(fresh_mock: Any, tmp_path: Path) -> None:
     path = tmp_path / "tokens.json"
-    DeviceLogin(mock_api.url, CLIENT, cache=path, on_prompt=approve_as(mock_api, "bob"), sleep=mock_api.clock.advance).fetch()
+    DeviceLogin(fresh_mock.url, CLIENT, cache=path, on_prompt=approve_as(fresh_mock, "bob"), sleep=fresh_mock.clock.advance).fetch()
     code = textwrap.dedent(
         f"""
         import requests
@@ -120,8 +120,8 @@ def test_another_process_reuses_the_cached_login(mock_api: Any, tmp_path: Path) 
         def nobody(prompt):
             raise SystemExit("asked to log in again")
 
-        auth = RefreshingAuth(DeviceLogin({mock_api.url!r}, {CLIENT!r}, cache={str(path)!r}, on_prompt=nobody))
-        print(requests.get({mock_api.url + "/me"!r}, auth=auth, timeout=10).json()["sub"])
+        auth = RefreshingAuth(DeviceLogin({fresh_mock.url!r}, {CLIENT!r}, cache={str(path)!r}, on_prompt=nobody))
+        print(requests.get({fresh_mock.url + "/me"!r}, auth=auth, timeout=10).json()["sub"])
         """
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
