@@ -18,23 +18,20 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import requests
 from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.browser.lab import open_notebook, run_all_cells  # noqa: E402  (the browser test's own driver)
+from tests.browser.server import copy_lessons, free_port, jupyter_dirs, lab_args, stop, wait_for_lab  # noqa: E402
 from tokenkit.secrets import mask  # noqa: E402
 
 DOCS_IMAGES = ROOT / "docs" / "images"
@@ -43,64 +40,26 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-b
 VIEWPORT = {"width": 1400, "height": 1000}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
-def jupyterlab() -> Iterator[str]:
-    """A JupyterLab over a copy of the lessons; yields the URL with its token."""
+def jupyterlab() -> Iterator[tuple[str, str]]:
+    """A JupyterLab over a copy of the lessons; yields its URL and token."""
     with tempfile.TemporaryDirectory(prefix="tokenkit-screenshots-") as temporary:
         work = Path(temporary)
-        root = work / "notebooks"
-        shutil.copytree(ROOT / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-        for name in (".gitignore", ".env.example"):  # lesson 08 reads these from the notebooks' parent
-            shutil.copy2(ROOT / name, work / name)
-        settings = work / "settings" / "@jupyterlab" / "apputils-extension"
-        settings.mkdir(parents=True)
-        (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')  # no news toast
-        port, token = _free_port(), secrets.token_urlsafe(24)
-        env = {
-            **os.environ,
-            "JUPYTERLAB_SETTINGS_DIR": str(work / "settings"),
-            "JUPYTER_CONFIG_DIR": str(work / "config"),
-            "JUPYTER_RUNTIME_DIR": str(work / "runtime"),
-            "JUPYTERLAB_WORKSPACES_DIR": str(work / "workspaces"),
-            "IPYTHONDIR": str(work / "ipython"),
-        }
+        root = copy_lessons(work)
+        port, token = free_port(), secrets.token_urlsafe(24)
         command = [
-            sys.executable, "-m", "jupyter", "lab", "--no-browser",
-            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-            "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=None",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            sys.executable, "-m", "jupyter", "lab", *lab_args(port, token),
+            f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
         ]  # fmt: skip
-        if hasattr(os, "geteuid") and os.geteuid() == 0:
-            command.append("--allow-root")  # loopback only
         log = work / "jupyterlab.log"
         with open(log, "w") as output:
-            process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=env, cwd=root)
+            process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env={**os.environ, **jupyter_dirs(work)}, cwd=root)
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"JupyterLab did not start:\n{log.read_text()}")
-                try:
-                    if requests.get(f"{url}/api/status", headers={"Authorization": f"token {token}"}, timeout=1).ok:
-                        break
-                except requests.ConnectionError:
-                    pass
-                time.sleep(0.2)
+            wait_for_lab(url, process, log, token)
             yield url, token
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop(process)
 
 
 def _lesson(prefix: str) -> str:

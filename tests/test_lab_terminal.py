@@ -16,7 +16,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -26,30 +25,18 @@ import pytest
 import requests
 import websocket
 
+from tests.browser.server import LabDidNotStart, free_port, jupyter_dirs, lab_args, wait_for_lab
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\r")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _fresh_shell_environment(work: Path) -> dict[str, str]:
     """The environment of a new shell: no venv activated, Jupyter's state kept in ``work``."""
     path = [entry for entry in os.environ.get("PATH", os.defpath).split(os.pathsep) if entry and not Path(entry).resolve().is_relative_to(VENV.resolve())]
     env = {key: value for key, value in os.environ.items() if key not in {"VIRTUAL_ENV", "PYTHONHOME", "MAKEFLAGS", "MAKELEVEL", "MFLAGS"}}
-    env.update(
-        PATH=os.pathsep.join(path),
-        SHELL=env.get("SHELL") or "/bin/bash",
-        JUPYTER_CONFIG_DIR=str(work / "config"),
-        JUPYTER_RUNTIME_DIR=str(work / "runtime"),
-        JUPYTERLAB_WORKSPACES_DIR=str(work / "workspaces"),
-        JUPYTERLAB_SETTINGS_DIR=str(work / "settings"),
-        IPYTHONDIR=str(work / "ipython"),
-    )
+    env.update(jupyter_dirs(work), PATH=os.pathsep.join(path), SHELL=env.get("SHELL") or "/bin/bash")
     return env
 
 
@@ -59,38 +46,19 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     if shutil.which("make") is None:
         pytest.skip("make is not installed; the README's fallback line starts JupyterLab by hand")
     work = tmp_path_factory.mktemp("lab-terminal")
-    port, token = _free_port(), secrets.token_urlsafe(24)
-    lab_args = [
-        "--no-browser",
-        "--ServerApp.ip=127.0.0.1",
-        f"--ServerApp.port={port}",
-        "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}",
-        "--LabApp.news_url=None",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        lab_args.append("--allow-root")  # CI runs as root; the server listens on loopback only
+    port, token = free_port(), secrets.token_urlsafe(24)
     # .venv is already set up (this test runs in it): tell make not to rebuild its stamp.
     checksum = subprocess.run(["cksum", "pyproject.toml"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()[0]
-    command = ["make", "--no-print-directory", "-o", f".venv/.ready-lessons-{checksum}", "lab", f"LAB_ARGS={' '.join(lab_args)}"]
+    command = ["make", "--no-print-directory", "-o", f".venv/.ready-lessons-{checksum}", "lab", f"LAB_ARGS={' '.join(lab_args(port, token))}"]
     log_path = work / "jupyterlab.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=_fresh_shell_environment(work), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"make lab exited with {process.returncode}:\n{log_path.read_text()}")
-            try:
-                if requests.get(f"{url}/api/status", headers={"Authorization": f"token {token}"}, timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"JupyterLab did not answer within 60 s:\n{log_path.read_text()}")
-            time.sleep(0.2)
+        try:
+            wait_for_lab(url, process, log_path, token, what="make lab")
+        except LabDidNotStart as exc:
+            pytest.fail(str(exc))
         yield url, token
     finally:
         os.killpg(process.pid, signal.SIGTERM)  # make, its shell and jupyter: the group we started

@@ -7,19 +7,14 @@ and the committed notebooks (with their nbval-checked outputs) must not change.
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
+from .server import NOTEBOOKS, ROOT, LabDidNotStart, copy_lessons, free_port, jupyter_dirs, lab_args, stop, wait_for_lab
 
-ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOKS = ROOT / "notebooks"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -31,12 +26,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _require_chromium() -> None:
@@ -51,60 +40,25 @@ def _require_chromium() -> None:
 def lab_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _require_chromium()
     work = tmp_path_factory.mktemp("jupyterlab")
-    root = work / "notebooks"
-    shutil.copytree(NOTEBOOKS, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-    # Lesson 08 reads the repository's .gitignore and .env.example from the notebooks' parent
-    # folder, as it does in a clone; give the copy the same layout.
-    for name in (".gitignore", ".env.example"):
-        shutil.copy2(ROOT / name, work / name)
-    settings = work / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    # No "get Jupyter news?" toast: the machine is offline and it covers the page.
-    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
-    port = _free_port()
-    env = {
-        **os.environ,
-        "JUPYTERLAB_SETTINGS_DIR": str(work / "settings"),
-        "JUPYTER_CONFIG_DIR": str(work / "config"),
-        "JUPYTER_RUNTIME_DIR": str(work / "runtime"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(work / "workspaces"),
-        "IPYTHONDIR": str(work / "ipython"),
-    }
+    root = copy_lessons(work)
+    port = free_port()
     command = [
-        sys.executable, "-m", "jupyter", "lab", "--no-browser",
-        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-        "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
-        f"--ServerApp.root_dir={root}",
-        "--LabApp.expose_app_in_browser=True",
-        "--LabApp.news_url=None",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        command.append("--allow-root")  # CI runs as root; the server listens on loopback only
+        sys.executable, "-m", "jupyter", "lab", *lab_args(port, token=None),
+        f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
+    ]  # fmt: skip
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS / "jupyterlab.log", "w")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=root)
+    log_path = ARTIFACTS / "jupyterlab.log"
+    log = open(log_path, "w")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **jupyter_dirs(work)}, cwd=root)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"JupyterLab exited with {process.returncode}; see {ARTIFACTS / 'jupyterlab.log'}")
-            try:
-                if requests.get(f"{url}/api/status", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"JupyterLab did not answer within 60 s; see {ARTIFACTS / 'jupyterlab.log'}")
-            time.sleep(0.2)
+        try:
+            wait_for_lab(url, process, log_path)
+        except LabDidNotStart as exc:
+            pytest.fail(str(exc))
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
         log.close()
 
 
