@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -63,15 +64,23 @@ def lab_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser(lab_url: str) -> Iterator[object]:
+def chromium() -> Iterator[Any]:
+    """Headless Chromium for the whole run: Playwright's sync API allows one instance per thread."""
+    _require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
-            yield chromium
+            yield launched
         finally:
-            chromium.close()
+            launched.close()
+
+
+@pytest.fixture(scope="session")
+def browser(lab_url: str, chromium: Any) -> Any:
+    """:func:`chromium`, once JupyterLab is up (for the tests that drive the lessons)."""
+    return chromium
 
 
 @pytest.hookimpl(hookwrapper=True)

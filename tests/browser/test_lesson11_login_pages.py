@@ -19,22 +19,9 @@ import pytest
 from tokenkit import AuthorizationCodeLogin, DeviceLogin, DevicePrompt, Token, decode
 from tokenkit.mock import MockAPI
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, _require_chromium
-
 pytestmark = pytest.mark.browser
 
 WAIT = 15_000  # ms
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    _require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
