@@ -31,7 +31,10 @@ CELL_TIMEOUT = 120
 
 def run_lessons(names: list[str]) -> list[dict[str, Any]]:
     """Execute these notebooks in order, each in a fresh kernel that inherits this environment."""
+    import tempfile
+
     import nbformat
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
@@ -40,8 +43,11 @@ def run_lessons(names: list[str]) -> list[dict[str, Any]]:
         os.environ["JPY_SESSION_NAME"] = str(NOTEBOOKS / name)  # as Jupyter tells a kernel its notebook
         notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
         started = time.perf_counter()
+        # IPC sockets, not TCP ports: thirty kernels starting at once race for random ports
+        # ("ZMQError: Address already in use"), which has nothing to do with the classroom.
+        manager = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(tempfile.mkdtemp(prefix="tk-kernel-"), "ipc"))
         try:
-            NotebookClient(notebook, timeout=CELL_TIMEOUT, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+            NotebookClient(notebook, km=manager, timeout=CELL_TIMEOUT, resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
             error = None
         except CellExecutionError as exc:
             error = str(exc)[-1500:]
