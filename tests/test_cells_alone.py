@@ -156,13 +156,23 @@ def shell() -> Iterator[object]:
     """One IPython shell; each cell gets a copy of its pristine namespace (cheaper than reset())."""
     from IPython.core.interactiveshell import InteractiveShell
 
-    os.environ.setdefault("MPLBACKEND", "Agg")
+    # No plot windows in this process. Put back afterwards: the lessons' kernels (nbval,
+    # later in the same run) inherit this process's environment, and under Agg their
+    # plt.show() would display nothing, so their committed figures would go "missing".
+    backend = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "Agg"
     shell = InteractiveShell.instance()
     pristine = dict(shell.user_ns)
     shell.pristine = pristine  # type: ignore[attr-defined]
-    yield shell
-    shell.user_ns.clear()
-    shell.user_ns.update(pristine)
+    try:
+        yield shell
+    finally:
+        shell.user_ns.clear()
+        shell.user_ns.update(pristine)
+        if backend is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = backend
 
 
 @pytest.fixture

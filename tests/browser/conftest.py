@@ -37,7 +37,7 @@ def _require_chromium() -> None:
     pytest.skip("Chromium is not installed: sudo apt-get install chromium (make test installs it when run as root)")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def lab_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _require_chromium()
     work = tmp_path_factory.mktemp("jupyterlab")
@@ -63,9 +63,15 @@ def lab_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[Any]:
-    """Headless Chromium for the whole run: Playwright's sync API allows one instance per thread."""
+    """Headless Chromium for the browser tests: Playwright's sync API allows one instance per thread.
+
+    Package scope, not session: while Playwright's sync API is open it keeps an event loop
+    running in the main thread, and every later test that calls ``asyncio.run`` (the async
+    core tests, lesson 10 under nbval) would fail with "cannot be called from a running
+    event loop". Closing it when the browser tests are done gives the rest a clean thread.
+    """
     _require_chromium()
     from playwright.sync_api import sync_playwright
 
@@ -77,7 +83,7 @@ def chromium() -> Iterator[Any]:
             launched.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(lab_url: str, chromium: Any) -> Any:
     """:func:`chromium`, once JupyterLab is up (for the tests that drive the lessons)."""
     return chromium
