@@ -154,6 +154,11 @@ def benchmark(learners: int) -> int:
           f"{room['requests']} API requests, {errors} lesson runs with an error, {len(room['failed_exercises'])} failed exercise checks")
     slowest = max(run["seconds"] for runs in room["runs"].values() for run in runs)
     print(f"  slowest single lesson run: {slowest:.1f} s")
+    for learner, runs in room["runs"].items():
+        for run in runs:
+            if run["error"]:
+                last = [line for line in run["error"].splitlines() if line.strip()][-3:]
+                print(f"  error: {learner} {run['lesson']}: " + " | ".join(last)[-400:])
     return 0 if errors == 0 and not room["failed_exercises"] else 1
 
 

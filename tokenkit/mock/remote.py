@@ -23,6 +23,8 @@ from types import TracebackType
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util import Retry
 
 from .clients import DemoClient
 from .requestlog import LogEntry
@@ -97,6 +99,11 @@ class ClassroomAPI:
         self._key = key
         self._http = requests.Session()
         self._http.headers[KEY_HEADER] = key
+        # The server closes a keep-alive connection idle for 5 s; a call sent just then meets a
+        # closed socket before the server read it. Resend those (and refused connects) twice.
+        retry = Retry(total=2, connect=2, read=2, status=0, other=0, backoff_factor=0.05, allowed_methods=None)
+        self._http.mount("http://", HTTPAdapter(max_retries=retry))
+        self._http.mount("https://", HTTPAdapter(max_retries=retry))
         self._http_lock = threading.Lock()  # a Session is not promised to be thread-safe
         self.clock = RemoteClock(self)
         self.name: str | None = None
