@@ -16,16 +16,23 @@ from tokenkit.mock import MockAPI
 from tokenkit.mock.keys import shared_test_key
 
 
+def _own_mock() -> MockAPI:
+    """A mock of this test run's own, even where a workshop's TOKENKIT_CLASSROOM_URL is exported."""
+    api = MockAPI(signing_key=shared_test_key())
+    api.follows_classroom = False
+    return api
+
+
 @pytest.fixture(scope="session")
 def mock_api() -> Iterator[MockAPI]:
     """One mock for the whole run, for tests that neither move its clock nor exhaust limits."""
-    with MockAPI(signing_key=shared_test_key()) as api:
+    with _own_mock() as api:
         yield api
 
 
 @pytest.fixture(scope="session")
 def _fresh_mock_server() -> Iterator[MockAPI]:
-    with MockAPI(signing_key=shared_test_key()) as api:
+    with _own_mock() as api:
         yield api
 
 

@@ -39,7 +39,11 @@ def tokenkit_mock_server() -> Iterator["MockAPI"]:
         from tokenkit.mock import MockAPI
     except ImportError as exc:  # the core installed without the [mock] extra
         pytest.fail(_MISSING_EXTRA.format(error=exc), pytrace=False)
-    with MockAPI() as api:
+    api = MockAPI()
+    # A developer's suite tests against its own mock, even in a shell where a workshop's
+    # TOKENKIT_CLASSROOM_URL is still exported.
+    api.follows_classroom = False
+    with api:
         yield api
 
 
