@@ -30,7 +30,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import importlib
 import math
 import os
 import secrets
@@ -440,21 +439,35 @@ class _DeviceGrant:
         return f"_DeviceGrant(user_code={self.prompt.user_code!r})"
 
 
-def show_prompt(prompt: DevicePrompt) -> object:
-    """The default ``on_prompt``: a widget with a link and a countdown in a notebook, text on stderr elsewhere.
+#: What a notebook shows for a device prompt. ``tokenkit.widgets`` plugs its countdown view in
+#: here when it is imported: the core never imports the widgets (its imports point one way).
+_notebook_view: Callable[[DevicePrompt], object] | None = None
 
-    Returns the widget (its ``finish(text)`` is called when the login ends), or ``None``.
+
+def use_notebook_view(factory: Callable[[DevicePrompt], object] | None) -> None:
+    """Show device prompts in a notebook with ``factory`` (``None``: text, as in a terminal).
+
+    ``import tokenkit.widgets`` registers :class:`~tokenkit.widgets.DevicePromptView`, a link
+    that opens in a new tab and a countdown.
     """
-    if _in_notebook():
-        try:
-            module = importlib.import_module("tokenkit.widgets.device_prompt")  # lazy: the core never needs ipywidgets
-            from IPython.display import display
+    global _notebook_view
+    _notebook_view = factory
 
-            view = module.DevicePromptView(prompt)
-            display(view)
-            return view
-        except ImportError:
-            pass
+
+def show_prompt(prompt: DevicePrompt) -> object:
+    """The default ``on_prompt``: the registered view in a notebook, text on stderr elsewhere.
+
+    In a notebook that has imported ``tokenkit.widgets`` that view is a widget with a link
+    and a countdown; it is returned (its ``finish(text)`` is called when the login ends).
+    Otherwise the prompt is printed and ``None`` returned.
+    """
+    factory = _notebook_view
+    if factory is not None and _in_notebook():
+        from IPython.display import display  # present: _in_notebook() found IPython running
+
+        view = factory(prompt)
+        display(view)
+        return view
     print(str(prompt), file=sys.stderr, flush=True)
     return None
 

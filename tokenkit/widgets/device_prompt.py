@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..login import DevicePrompt
+from ..login import DevicePrompt, use_notebook_view
 from ._base import BaseView, esc, html_view, set_if_changed, shows_errors
 
 __all__ = ["DevicePromptView"]
@@ -71,3 +71,7 @@ class DevicePromptView(BaseView):
 
     def __repr__(self) -> str:
         return "DevicePromptView(waiting)" if self.outcome is None else "DevicePromptView(done)"  # no code: output stays the same
+
+
+# Importing the widgets makes this the device prompt a notebook shows (the core cannot import it).
+use_notebook_view(DevicePromptView)
