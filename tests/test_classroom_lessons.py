@@ -7,7 +7,7 @@ one ``ClassroomMock``. Every cell must run without error; every exercise's solut
 its check against each learner's seat; the instructor's view must have heard every learner's
 checks.
 
-The suite runs 3 learners × lessons 00-09 (about 40 s on 2 cores). The room-sized run is the
+The suite runs 2 learners × lessons 00-09 (about 30 s on 2 cores). The room-sized run is the
 same file as a script: ``python tests/test_classroom_lessons.py --learners 30`` (see
 ``benchmark()``), which prints the time and the server's request count.
 """
@@ -25,7 +25,7 @@ from typing import Any
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 LESSONS = sorted(path.name for path in NOTEBOOKS.glob("0[0-9]_*.ipynb"))
-LEARNERS = 3
+LEARNERS = 2
 CELL_TIMEOUT = 120
 
 
