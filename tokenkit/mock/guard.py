@@ -97,7 +97,7 @@ def extract_token(request: Request, form: Form, limit: int) -> str:
             raise invalid_token(
                 Reason.WRONG_SCHEME,
                 "This endpoint expects the key in an X-API-Key header, but an Authorization header came.",
-                "Send X-API-Key: <token>. A 401 often means the API wants the credential in another header.",
+                "Send X-API-Key: <token>: this endpoint reads the key from that header only.",
             )
         raise missing_credentials(form.value)
 
@@ -116,7 +116,7 @@ def extract_token(request: Request, form: Form, limit: int) -> str:
             raise invalid_token(
                 Reason.WRONG_SCHEME,
                 "This endpoint expects the raw token with no scheme, but 'Bearer ' came before it.",
-                "Send Authorization: <token>. A 401 often means the API wants another format.",
+                "Send Authorization: <token>: this endpoint wants the raw token, with no scheme.",
             )
         if rest:
             raise invalid_token(
@@ -131,7 +131,7 @@ def extract_token(request: Request, form: Form, limit: int) -> str:
             raise invalid_token(
                 Reason.WRONG_SCHEME,
                 "The Authorization header carries a token but no scheme; this endpoint expects 'Bearer <token>'.",
-                "Put 'Bearer ' (with one space) before the token. A 401 often means the API wants another format.",
+                "Put 'Bearer ' (with one space) before the token: this endpoint expects Authorization: Bearer <token>.",
             )
         if scheme.lower() == "bearer":
             raise invalid_token(
