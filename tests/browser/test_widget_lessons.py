@@ -230,11 +230,24 @@ def use_pool_monitor(page: Page) -> None:
     save_artifact(monitor, "pool-monitor.png")
 
 
+def use_device_prompt(page: Page) -> None:
+    """Lesson 11: the device prompt ends "Logged in."; running the login cell again logs in again."""
+    view = shown(page, ".tokenkit-device-prompt")
+    wait_until(page, lambda: "Logged in" in view.inner_text(), "the device prompt says the login ended")
+    index, ran = rerun_cell(page, after="MockAPI(name=", containing="prompt_and_approve")
+    assert not ran["errors"], ran["errors"]
+    assert "logged in as alice" in cell_output_text(page, index), cell_output_text(page, index)
+    again = shown(page, ".tokenkit-device-prompt")
+    wait_until(page, lambda: "Logged in" in again.inner_text(), "the new prompt says the login ended")
+    save_artifact(again, "device-prompt.png")
+
+
 DRIVERS: dict[str, Callable[[Page], None]] = {
     "04": use_token_inspector,
     "05": use_request_explorer,
     "06": use_token_life_view,
     "07": use_pool_monitor,
+    "11": use_device_prompt,
 }
 
 
