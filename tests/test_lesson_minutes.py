@@ -104,3 +104,19 @@ def test_the_three_hour_agenda_adds_up_and_gives_each_lesson_its_minutes() -> No
             needed = min(needed, 10)  # 00 in the room: the doctor and the widget test, nothing else
         # An agenda may round, and live-coding moves a little faster than reading alone, but not by more than 20 %.
         assert minutes >= 0.8 * needed, f"{what}: {minutes} min in the agenda, {needed:.0f} by scripts/lesson_minutes.py"
+
+
+def test_the_instructors_table_has_every_lesson_with_its_computed_minutes() -> None:
+    """A lesson added without a row (11 was, once) leaves instructors planning without it."""
+    text = (ROOT / "notebooks" / "INSTRUCTORS.md").read_text(encoding="utf-8")
+    rows = {
+        match.group(1): [int(cell) for cell in match.group(2, 3, 4, 5)]
+        for match in re.finditer(r"^\| \[\d\d [^\]]+\]\((\d\d)_[^)]+\) \| [^|]+ \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|", text, re.M)
+    }
+    estimates = {lesson.name[:2]: lesson for lesson in lesson_minutes.lessons()}
+    assert set(rows) == set(estimates), f"rows for {sorted(rows)}, lessons {sorted(estimates)}"
+    for number, (teach, do, total, core) in rows.items():
+        lesson = estimates[number]
+        computed = (round(lesson.teaching), round(lesson.doing), round(lesson.total), round(lesson.core))
+        # the table may lag an edit by a minute or two, not more
+        assert all(abs(a - b) <= 2 for a, b in zip((teach, do, total, core), computed)), (number, (teach, do, total, core), computed)
