@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
 import io
 import itertools
+import secrets
+import socket
 import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 import requests
@@ -21,7 +27,7 @@ from tokenkit.mock.serve import add_arguments, public_url_for, run
 
 @pytest.fixture(scope="module")
 def room() -> Iterator[ClassroomMock]:
-    with ClassroomMock(signing_key=shared_test_key(), max_learners=50) as server:
+    with ClassroomMock(signing_key=shared_test_key(), max_learners=120) as server:
         yield server
 
 
@@ -151,7 +157,9 @@ def test_added_client_lives_in_one_world(pair: tuple[ClassroomAPI, ClassroomAPI]
 @pytest.mark.parametrize(
     ("method", "what"),
     [("GET", "clients"), ("POST", "clients"), ("GET", "clock"), ("POST", "clock/advance"), ("POST", "clock/reset"),
-     ("GET", "log"), ("POST", "reset"), ("POST", "report"), ("POST", "connect")],
+     ("GET", "log"), ("POST", "reset"), ("POST", "report"), ("POST", "connect"), ("GET", "users"), ("GET", "public-clients"),
+     ("GET", "device/pending"), ("POST", "device/approve"), ("POST", "device/deny"), ("POST", "authorization/approve"),
+     ("POST", "authorization/deny")],
 )
 def test_control_endpoints_want_the_learners_own_key(pair: tuple[ClassroomAPI, ClassroomAPI], method: str, what: str) -> None:
     a, b = pair
@@ -159,6 +167,13 @@ def test_control_endpoints_want_the_learners_own_key(pair: tuple[ClassroomAPI, C
     assert requests.request(method, url, timeout=5).status_code == 401
     wrong = requests.request(method, url, headers={KEY_HEADER: b._key}, json={}, timeout=5)
     assert wrong.status_code == 401 and "client_secret" not in wrong.text
+
+
+def test_an_unknown_control_endpoint_lists_the_real_ones(pair: tuple[ClassroomAPI, ClassroomAPI]) -> None:
+    a, _ = pair
+    answer = requests.get(f"{a.url}/classroom/approve", headers={KEY_HEADER: a._key}, timeout=5)
+    assert answer.status_code == 404 and answer.json()["error"] == "not_found"
+    assert "device/approve" in answer.json()["hint"] and "authorization/approve" in answer.json()["hint"]
 
 
 def test_a_taken_name_is_not_handed_out_again(room: ClassroomMock) -> None:
@@ -173,6 +188,198 @@ def test_instructor_view_wants_the_instructor_key(room: ClassroomMock) -> None:
     assert requests.get(room.url + "/classroom/instructor.json", timeout=5).status_code == 401
     _, learner_key = room.join("not-the-teacher")
     assert requests.get(room.url + "/classroom/instructor.json", headers={KEY_HEADER: learner_key}, timeout=5).status_code == 401
+
+
+# -- logging a person in through the seat ----------------------------------------------------
+
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+REDIRECT = "http://127.0.0.1:8765/callback"
+
+
+def start_device(seat: ClassroomAPI) -> dict[str, str]:
+    answer = requests.post(f"{seat.url}/oauth/device_authorization", data={"client_id": "cli-app", "scope": "notes:read"}, timeout=5)
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+def poll(seat: ClassroomAPI, device_code: str) -> requests.Response:
+    return requests.post(seat.token_url, data={"grant_type": DEVICE_GRANT, "device_code": device_code, "client_id": "cli-app"}, timeout=5)
+
+
+def authorize_url(seat: ClassroomAPI, **overrides: str) -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    params = {
+        "response_type": "code", "client_id": "cli-app", "redirect_uri": REDIRECT, "scope": "notes:read",
+        "state": "st-1", "code_challenge": challenge, "code_challenge_method": "S256", **overrides,
+    }
+    return f"{seat.url}/oauth/authorize?{urlencode(params)}", verifier
+
+
+def test_the_seat_has_the_demo_people_and_the_public_client(pair: tuple[ClassroomAPI, ClassroomAPI]) -> None:
+    a, b = pair
+    assert set(a.users) == {"alice", "bob"} and a.users != b.users  # passwords are the learner's own
+    [cli] = a.public_clients.values()
+    assert cli.client_id == "cli-app" and cli.public and DEVICE_GRANT in cli.grant_types
+    assert "cli-app" not in a.clients
+
+
+def test_a_device_login_is_approved_only_by_its_own_learner(pair: tuple[ClassroomAPI, ClassroomAPI]) -> None:
+    a, b = pair
+    device = start_device(a)
+    assert a.pending_user_codes() == [device["user_code"]] and b.pending_user_codes() == []
+    with pytest.raises(ValueError, match="No sign-in is waiting"):
+        b.approve_device(device["user_code"])  # another learner's seat has no such login
+    with pytest.raises(ValueError, match="demo person"):
+        a.approve_device(device["user_code"], "mallory")
+    assert error_of(poll(a, device["device_code"])) == "authorization_pending"
+    a.approve_device(device["user_code"].replace("-", "").lower(), "bob")  # as typed, as MockAPI takes it
+    token = poll(a, device["device_code"]).json()["access_token"]
+    assert requests.get(a.url + "/me", headers=bearer(token), timeout=5).json()["sub"] == "bob"
+    assert a.pending_user_codes() == []
+
+
+def test_a_denied_device_login_and_an_unknown_code(pair: tuple[ClassroomAPI, ClassroomAPI]) -> None:
+    a, b = pair
+    device = start_device(a)
+    with pytest.raises(ValueError, match="No sign-in is waiting"):
+        b.deny_device(device["user_code"])
+    a.deny_device(device["user_code"])
+    assert error_of(poll(a, device["device_code"])) == "access_denied"
+    with pytest.raises(ValueError, match="No sign-in is waiting") as raised:
+        a.approve_device("ABCD-EFGH")
+    assert isinstance(raised.value, ClassroomError)  # still a classroom error for code that catches those
+
+
+def test_an_authorization_is_approved_with_the_learners_issuer(pair: tuple[ClassroomAPI, ClassroomAPI]) -> None:
+    a, b = pair
+    url, verifier = authorize_url(a)
+    back = dict(parse_qsl(urlsplit(a.approve_authorization(url, "alice")).query))
+    assert back["state"] == "st-1" and back["iss"] == a.url  # RFC 9207: the issuer the learner's discovery names
+    data = {"grant_type": "authorization_code", "code": back["code"], "client_id": "cli-app", "redirect_uri": REDIRECT, "code_verifier": verifier}
+    token = requests.post(a.token_url, data=data, timeout=5)
+    assert token.status_code == 200, token.text
+    assert requests.get(a.url + "/me", headers=bearer(token.json()["access_token"]), timeout=5).json()["sub"] == "alice"
+    # b approving a's URL makes a code in b's world, which a's token endpoint does not know
+    other = dict(parse_qsl(urlsplit(b.approve_authorization(authorize_url(a)[0])).query))
+    assert other["iss"] == b.url
+    denied = dict(parse_qsl(urlsplit(a.deny_authorization(url)).query))
+    assert denied["error"] == "access_denied" and "code" not in denied
+    refused = dict(parse_qsl(urlsplit(a.approve_authorization(authorize_url(a, code_challenge_method="plain")[0])).query))
+    assert refused["error"] == "invalid_request"
+    with pytest.raises(ValueError, match="localhost"):
+        a.approve_authorization(authorize_url(a, redirect_uri="http://localhost:1/cb")[0])
+    with pytest.raises(ValueError, match="demo person"):
+        a.approve_authorization(url, "mallory")
+
+
+def error_of(response: requests.Response) -> str:
+    assert response.status_code == 400, response.text
+    return str(response.json()["error"])
+
+
+# -- a resent control call is applied once ---------------------------------------------------
+
+
+class LosesAnswers(ThreadingHTTPServer):
+    """A proxy in front of the room that forwards each call but drops the next ``lose`` answers.
+
+    The server has applied such a call; the client sees its connection closed with no answer,
+    as when a keep-alive connection is closed under a call, and resends it.
+    """
+
+    daemon_threads = True
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+        self.lose = 0
+        self.forwarded: list[str] = []
+        super().__init__(("127.0.0.1", 0), _Forward)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _Forward(BaseHTTPRequestHandler):
+    server: LosesAnswers
+
+    def _forward(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in {"host", "content-length", "connection"}}
+        answer = requests.request(self.command, self.server.upstream + self.path, data=body, headers=headers, timeout=5)
+        self.server.forwarded.append(f"{self.command} {self.path}")
+        if self.server.lose > 0:
+            self.server.lose -= 1
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)  # applied, but the answer never comes back
+            return
+        self.send_response(answer.status_code)
+        for name in ("Content-Type", "Idempotent-Replayed"):
+            if name in answer.headers:
+                self.send_header(name, answer.headers[name])
+        self.send_header("Content-Length", str(len(answer.content)))
+        self.end_headers()
+        self.wfile.write(answer.content)
+
+    do_GET = do_POST = _forward
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
+@pytest.fixture
+def lossy(room: ClassroomMock) -> Iterator[LosesAnswers]:
+    proxy = LosesAnswers(room.url)
+    thread = threading.Thread(target=proxy.serve_forever, daemon=True)
+    thread.start()
+    yield proxy
+    proxy.shutdown()
+    proxy.server_close()
+
+
+def test_a_resent_state_change_is_applied_once(room: ClassroomMock, lossy: LosesAnswers) -> None:
+    name, key = room.join(f"resend-{next(_pairs)}")
+    seat = ClassroomAPI.connect(lossy.url, name, key)
+    lossy.lose = 1
+    assert round(seat.clock.advance(60) - time.time()) == 60
+    assert lossy.forwarded[-2:] == [f"POST /t/{name}/classroom/clock/advance"] * 2  # the call really went twice
+    assert seat.clock.offset == 60  # ... and moved the clock once
+    lossy.lose = 1
+    added = seat.add_client("worker-1", ("data:read",))
+    assert seat.clients["worker-1"].client_secret == added.client_secret  # not refused as a duplicate the second time
+
+
+def test_an_idempotency_key_replays_its_first_answer_only_for_the_same_call(pair: tuple[ClassroomAPI, ClassroomAPI]) -> None:
+    a, b = pair
+    url = f"{a.url}/classroom/clock/advance"
+    once = {KEY_HEADER: a._key, "Idempotency-Key": "k-1"}
+    first = requests.post(url, json={"seconds": 30}, headers=once, timeout=5)
+    again = requests.post(url, json={"seconds": 30}, headers=once, timeout=5)
+    assert first.json() == again.json() and again.headers["Idempotent-Replayed"] == "true"
+    assert a.clock.offset == 30
+    other_call = requests.post(f"{a.url}/classroom/clock/reset", headers=once, timeout=5)
+    assert other_call.status_code == 422 and a.clock.offset == 30
+    # keys are per learner: b's call with the same key is b's own
+    assert requests.post(f"{b.url}/classroom/clock/advance", json={"seconds": 5}, headers={KEY_HEADER: b._key, "Idempotency-Key": "k-1"}, timeout=5).status_code == 200
+    assert b.clock.offset == 5
+    requests.post(url, json={"seconds": 30}, headers={KEY_HEADER: a._key}, timeout=5)  # no key: applied each time
+    assert a.clock.offset == 60
+
+
+def test_kept_answers_are_bounded_in_number_and_time() -> None:
+    from starlette.responses import JSONResponse
+
+    from tokenkit.mock.classroom import Replies
+
+    replies = Replies(keep_for=60, most=3)
+    for n in range(5):
+        replies.keep("ada", f"k{n}", "POST reset", JSONResponse({"n": n}))
+    assert len(replies) == 3 and replies.get("ada", "k0", "POST reset") is None
+    kept = replies.get("ada", "k4", "POST reset")
+    assert kept is not None and kept.body == b'{"n":4}'
+    replies.keep_for = 0
+    assert replies.get("ada", "k4", "POST reset") is None and len(replies) == 0
 
 
 # -- the join page ------------------------------------------------------------------------

@@ -8,10 +8,13 @@ demo-client secrets, notes (ids from 1), clock, rate counters, log, and issuer (
 base URL): one learner's token is ``wrong_issuer`` on another's tenant.
 
 ``<base>/classroom/*`` are the learner's control endpoints (clients with secrets, clock, log,
-reset, verdict reports). They are answered here, outside the mock, so they never appear in
-the learner's request log, and each wants the learner's key in ``X-Classroom-Key``. A key is
-an HMAC of the learner's name under the server's secret: the join page hands it out once per
-name, and a learner who kept it can take their seat again after an idle eviction.
+reset, verdict reports, and the demo people's logins: approve or deny a device code or an
+authorization request, as ``MockAPI`` does without a browser). They are answered here,
+outside the mock, so they never appear in the learner's request log, and each wants the
+learner's key in ``X-Classroom-Key``. A key is an HMAC of the learner's name under the
+server's secret: the join page hands it out once per name, and a learner who kept it can take
+their seat again after an idle eviction. A state-changing call sent again with the same
+``Idempotency-Key`` (its answer was lost) gets its first answer back, not a second change.
 
 Seats are bounded: at most ``max_learners``; a seat unused for ``idle_timeout`` seconds is
 evicted by a sweep that runs at most every ``EVICT_EVERY`` seconds as requests arrive.
@@ -28,7 +31,7 @@ import secrets
 import socket
 import time
 from urllib.parse import parse_qs
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -36,9 +39,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from . import authorize, verification
 from .app import create_app
 from .keys import SigningKey
-from .remote import KEY_HEADER
+from .remote import IDEMPOTENCY_HEADER, KEY_HEADER
 from .server import MockAPI
 from .settings import Settings
 from .tenant import TENANT_KEY, MockServer, Tenant
@@ -52,6 +56,15 @@ EVICT_EVERY = 30.0
 #: Verdicts kept per learner (the newest per exercise).
 MAX_RESULTS = 200
 CLASSROOM_LOG_SIZE = 100
+#: Seconds a state-changing control call's answer is kept for a resend with its ``Idempotency-Key``.
+REPLAY_FOR = 120.0
+#: Answers kept for resends, across all seats (the oldest go first).
+MAX_REPLIES = 2048
+#: What the ``not_found`` answer of a learner's control endpoints lists.
+CONTROL_ENDPOINTS = (
+    "connect, clients, clock, clock/advance, clock/reset, log, reset, report, users, public-clients, "
+    "device/pending, device/approve, device/deny, authorization/approve, authorization/deny"
+)
 
 
 def normalize_name(name: str) -> str:
@@ -97,6 +110,49 @@ class Seat:
         return self.last_refusal is not None and self.last_refusal["at"] >= self.last_ok
 
 
+class Replies:
+    """Answers of state-changing control calls, by learner and ``Idempotency-Key``, for a while.
+
+    ``ClassroomAPI`` resends a call whose answer never came (a keep-alive connection closed
+    under it, a read timeout). The server may have applied that call already: a resent
+    ``clock/advance`` would then move the clock twice. Each POST carries a random key; the
+    first answer for it is kept ``REPLAY_FOR`` seconds (at most ``MAX_REPLIES`` in all), and a
+    resend gets that answer back, marked ``Idempotent-Replayed: true``, without a second change.
+    """
+
+    def __init__(self, keep_for: float = REPLAY_FOR, most: int = MAX_REPLIES) -> None:
+        self.keep_for = keep_for
+        self.most = most
+        self._kept: OrderedDict[tuple[str, str], tuple[float, str, int, bytes]] = OrderedDict()
+
+    def get(self, learner: str, key: str, call: str) -> Response | None:
+        """The kept answer for this learner's ``key``; a 422 when the key came with another call."""
+        self._forget_old()
+        kept = self._kept.get((learner, key[:64]))
+        if kept is None:
+            return None
+        _, kept_call, status, body = kept
+        if kept_call != call:
+            return _refusal(
+                422, "idempotency_key_reused", f"This Idempotency-Key was used for {kept_call}, not {call}.",
+                "Send a new random key with each call; resend a call with its own key only.",
+            )
+        return Response(body, status_code=status, media_type="application/json", headers={"Idempotent-Replayed": "true"})
+
+    def keep(self, learner: str, key: str, call: str, response: Response) -> None:
+        self._kept[(learner, key[:64])] = (time.monotonic(), call, response.status_code, bytes(response.body))
+        while len(self._kept) > self.most:
+            self._kept.popitem(last=False)
+
+    def _forget_old(self) -> None:
+        cutoff = time.monotonic() - self.keep_for
+        while self._kept and next(iter(self._kept.values()))[0] < cutoff:
+            self._kept.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
 class ClassroomFull(Exception):
     """No seat left (after evicting idle ones)."""
 
@@ -128,6 +184,7 @@ class Classroom(MockServer):
         self._secret = (settings.seed or secrets.token_urlsafe(32)).encode()
         self.instructor_key = instructor_key or secrets.token_urlsafe(12)
         self.seats: dict[str, Seat] = {}
+        self.replies = Replies()
         self._next_eviction = 0.0
 
     # -- keys and seats -----------------------------------------------------------------
@@ -230,6 +287,7 @@ def _client_json(client: Any) -> dict[str, Any]:
         "client_id": client.client_id, "client_secret": client.client_secret, "scopes": list(client.scopes),
         "description": client.description, "token_lifetime": client.token_lifetime,
         "refresh_tokens": client.refresh_tokens, "rate_limit": client.rate_limit, "rate_window": client.rate_window,
+        "grant_types": list(client.grant_types), "public": client.public,
     }
 
 
@@ -296,6 +354,12 @@ class ClassroomApp:
     # -- a learner's control endpoints --------------------------------------------------
 
     async def _control(self, request: Request, name: str, what: str) -> Response:
+        """One control call: the key checked, the body read, then answered in one go (or replayed).
+
+        Everything after the body is read runs without an ``await``, so a state change and the
+        answer remembered for its ``Idempotency-Key`` happen together: a resend of the same call
+        (its first answer lost on the way back) gets that answer again instead of a second change.
+        """
         classroom = self.classroom
         if not classroom.key_matches(name, request.headers.get(KEY_HEADER)):
             return _refusal(
@@ -303,12 +367,24 @@ class ClassroomApp:
                 "Use the lines the join page (/classroom) gave you; they set TOKENKIT_CLASSROOM_KEY.",
             )
         method = request.method
+        body = await _json_body(request) if method == "POST" else {}
+        once = request.headers.get(IDEMPOTENCY_HEADER) if method == "POST" else None
+        if once:
+            replayed = classroom.replies.get(name, once, f"{method} {what}")
+            if replayed is not None:
+                return replayed
+        response = self._answer(request, name, what, method, body)
+        if once and response.status_code < 500:
+            classroom.replies.keep(name, once, f"{method} {what}", response)
+        return response
+
+    def _answer(self, request: Request, name: str, what: str, method: str, body: dict[str, Any]) -> Response:
+        classroom = self.classroom
         if (what, method) == ("connect", "POST"):
             try:
                 seat = classroom.take(name)
             except ClassroomFull:
                 return _full(classroom)
-            body = await _json_body(request)
             if body.get("fresh"):
                 classroom.reset_seat(seat)
             if isinstance(body.get("lesson"), str):
@@ -323,7 +399,6 @@ class ClassroomApp:
         if (what, method) == ("clients", "GET"):
             return JSONResponse({"clients": [_client_json(c) for c in tenant.clients.values()]})
         if (what, method) == ("clients", "POST"):
-            body = await _json_body(request)
             try:
                 client = tenant.add_client(
                     str(body.get("client_id") or ""), tuple(str(s) for s in body.get("scopes") or ("data:read",)),
@@ -337,7 +412,6 @@ class ClassroomApp:
         if (what, method) == ("clock", "GET"):
             return JSONResponse({"now": tenant.clock.now(), "offset": tenant.clock.offset})
         if (what, method) == ("clock/advance", "POST"):
-            body = await _json_body(request)
             try:
                 seconds = float(body.get("seconds", 0))
                 if not 0 <= seconds <= 10 * 365 * 86400:
@@ -358,7 +432,6 @@ class ClassroomApp:
             classroom.reset_seat(seat)
             return JSONResponse({"reset": name})
         if (what, method) == ("report", "POST"):
-            body = await _json_body(request)
             lesson, item = str(body.get("lesson", ""))[:8], str(body.get("item", ""))[:64]
             if not item:
                 return _refusal(400, "invalid_report", "A report names its item.", "kind, lesson, item, passed")
@@ -368,7 +441,42 @@ class ClassroomApp:
             if lesson:
                 seat.lesson = lesson
             return JSONResponse({"recorded": item})
-        return _refusal(404, "not_found", f"There is no control endpoint {method} classroom/{html.escape(what)[:40]}.", "connect, clients, clock, log, reset, report")
+        people = self._person_logins(request, name, tenant, what, method, body)
+        if people is not None:
+            return people
+        return _refusal(404, "not_found", f"There is no control endpoint {method} classroom/{html.escape(what)[:40]}.", CONTROL_ENDPOINTS)
+
+    def _person_logins(self, request: Request, name: str, tenant: Tenant, what: str, method: str, body: dict[str, Any]) -> Response | None:
+        """The demo people and what ``MockAPI`` does for them without a browser; None for another endpoint.
+
+        Each calls the function ``MockAPI`` calls, on this learner's tenant; where ``MockAPI``
+        raises ``ValueError`` the answer is a 400 ``refused`` with its words, which
+        ``ClassroomAPI`` raises as a ``ValueError`` again.
+        """
+        if (what, method) == ("users", "GET"):
+            return JSONResponse({"users": dict(tenant.users)})
+        if (what, method) == ("public-clients", "GET"):
+            return JSONResponse({"clients": [_client_json(c) for c in tenant.public_clients.values()]})
+        if (what, method) == ("device/pending", "GET"):
+            return JSONResponse({"user_codes": tenant.device_codes.user_codes(tenant.clock.now())})
+        if what not in {"device/approve", "device/deny", "authorization/approve", "authorization/deny"} or method != "POST":
+            return None
+        field_name = "user_code" if what.startswith("device/") else "authorize_url"
+        value, user = body.get(field_name), body.get("user", "alice")
+        if not isinstance(value, str) or not isinstance(user, str):
+            return _refusal(400, "refused", f"{field_name} and user are strings.", f"e.g. api.{what.replace('/', '_')}(...)")
+        try:
+            if what == "device/approve":
+                verification.approve(tenant, value, user)
+                return JSONResponse({"approved": value, "user": user})
+            if what == "device/deny":
+                verification.deny(tenant, value)
+                return JSONResponse({"denied": value})
+            issuer = tenant.settings.issuer or f"{self._server_url(request)}/t/{name}"  # as the mock's own pages say it
+            location = authorize.answer_for(tenant, value, issuer, user if what == "authorization/approve" else None)
+        except ValueError as exc:
+            return _refusal(400, "refused", str(exc), "The same call on an in-kernel MockAPI raises this ValueError.")
+        return JSONResponse({"location": location})
 
     # -- the pages ----------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import threading
 from types import TracebackType
 from typing import Any
@@ -26,7 +27,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util import Retry
 
-from .clients import DemoClient
+from .clients import CLIENT_CREDENTIALS_GRANT, DemoClient
 from .requestlog import LogEntry
 
 #: The environment variables that put every lesson of a kernel on a shared server.
@@ -35,6 +36,8 @@ LEARNER_VARIABLE = "TOKENKIT_LEARNER"
 KEY_VARIABLE = "TOKENKIT_CLASSROOM_KEY"
 #: The header that carries a learner's (or the instructor's) key to the control endpoints.
 KEY_HEADER = "X-Classroom-Key"
+#: The header that makes a resent state-changing call safe (the server replays its first answer).
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 TIMEOUT = 10.0
 REPORT_TIMEOUT = 2.0
 
@@ -44,6 +47,10 @@ _active: "ClassroomAPI | None" = None
 
 class ClassroomError(RuntimeError):
     """The classroom server refused or could not be reached; the message says what to do."""
+
+
+class ClassroomValueError(ClassroomError, ValueError):
+    """The server refused the call's arguments (a 400): where ``MockAPI`` raises ``ValueError``, so does the seat."""
 
 
 def lesson_of_kernel() -> str | None:
@@ -58,7 +65,9 @@ def _refused(response: requests.Response, doing: str) -> ClassroomError:
         body = response.json()
         said = f"{body.get('error_description') or body.get('error')} {body.get('hint') or ''}".strip()
     except ValueError:
-        said = response.text[:200]
+        body, said = {}, response.text[:200]
+    if response.status_code == 400 and isinstance(body, dict) and body.get("error_description"):
+        return ClassroomValueError(str(body["error_description"]))  # the words MockAPI's ValueError would have
     return ClassroomError(f"the classroom server refused {doing} ({response.status_code}): {said}")
 
 
@@ -100,7 +109,10 @@ class ClassroomAPI:
         self._http = requests.Session()
         self._http.headers[KEY_HEADER] = key
         # The server closes a keep-alive connection idle for 5 s; a call sent just then meets a
-        # closed socket before the server read it. Resend those (and refused connects) twice.
+        # closed socket. Resend those (and refused connects, read timeouts) twice, whatever the
+        # method: the client cannot tell whether the server read the call, so every POST carries
+        # an Idempotency-Key, and the server answers a resend it already applied with its first
+        # answer instead of applying it again (``classroom.Replies``).
         retry = Retry(total=2, connect=2, read=2, status=0, other=0, backoff_factor=0.05, allowed_methods=None)
         self._http.mount("http://", HTTPAdapter(max_retries=retry))
         self._http.mount("https://", HTTPAdapter(max_retries=retry))
@@ -142,6 +154,8 @@ class ClassroomAPI:
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         url = f"{self.url}/classroom/{path}"
+        if method != "GET":  # one key per call: urllib3 resends the same headers, so a resend is recognised
+            kwargs["headers"] = {**kwargs.get("headers", {}), IDEMPOTENCY_HEADER: secrets.token_urlsafe(16)}
         try:
             with self._http_lock:
                 response = self._http.request(method, url, timeout=TIMEOUT, **kwargs)
@@ -219,6 +233,47 @@ class ClassroomAPI:
         }
         return _client(self._call("POST", "clients", json=body))
 
+    # -- logging a person in (device code, authorization code + PKCE) -----------------
+
+    @property
+    def users(self) -> dict[str, str]:
+        """The demo people, name -> password (``alice``, ``bob``), for the login and device pages."""
+        return {str(name): str(password) for name, password in self._call("GET", "users")["users"].items()}
+
+    @property
+    def public_clients(self) -> dict[str, DemoClient]:
+        """Clients without a secret (``cli-app``), which get tokens only for a person who logs in."""
+        return {item["client_id"]: _client(item) for item in self._call("GET", "public-clients")["clients"]}
+
+    def approve_device(self, user_code: str, user: str = "alice") -> None:
+        """Approve a pending device login of this learner's as ``user``, as the verification page does.
+
+        ``ValueError`` (as from ``MockAPI``) when no login of this learner waits for that code or
+        ``user`` is not a demo person.
+        """
+        self._call("POST", "device/approve", json={"user_code": user_code, "user": user})
+
+    def deny_device(self, user_code: str) -> None:
+        """Deny a pending device login: the device's next poll answers ``access_denied``."""
+        self._call("POST", "device/deny", json={"user_code": user_code})
+
+    def approve_authorization(self, authorize_url: str, user: str = "alice") -> str:
+        """Approve an authorization request as ``user``; the URL the browser would be sent to.
+
+        As ``MockAPI.approve_authorization``: the ``redirect_uri`` with ``code``, ``state`` and
+        ``iss`` (this learner's base URL), or with ``error`` for a request the page refuses back
+        to the client; ``ValueError`` when the page would send the browser nowhere.
+        """
+        return str(self._call("POST", "authorization/approve", json={"authorize_url": authorize_url, "user": user})["location"])
+
+    def deny_authorization(self, authorize_url: str) -> str:
+        """Deny an authorization request; returns the ``redirect_uri`` with ``error=access_denied``."""
+        return str(self._call("POST", "authorization/deny", json={"authorize_url": authorize_url})["location"])
+
+    def pending_user_codes(self) -> list[str]:
+        """The user codes of this learner's device logins waiting for a person, oldest first."""
+        return [str(code) for code in self._call("GET", "device/pending")["user_codes"]]
+
     @property
     def tenant(self) -> Any:
         raise ClassroomError("a classroom seat has no in-process tenant: use clients, clock, log() and reset()")
@@ -232,6 +287,7 @@ def _client(item: dict[str, Any]) -> DemoClient:
         item["client_id"], item["client_secret"], tuple(item["scopes"]), item.get("description", ""),
         token_lifetime=item["token_lifetime"], refresh_tokens=item["refresh_tokens"],
         rate_limit=item["rate_limit"], rate_window=item["rate_window"],
+        grant_types=tuple(item.get("grant_types") or (CLIENT_CREDENTIALS_GRANT,)), public=bool(item.get("public")),
     )
 
 
@@ -273,4 +329,4 @@ def report(kind: str, lesson: str, item: str, passed: bool) -> None:
     threading.Thread(target=send, name="tokenkit-classroom-report", daemon=True).start()
 
 
-__all__ = ["ClassroomAPI", "ClassroomError", "RemoteClock", "connect_from_environment", "report"]
+__all__ = ["ClassroomAPI", "ClassroomError", "ClassroomValueError", "RemoteClock", "connect_from_environment", "report"]
