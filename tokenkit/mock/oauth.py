@@ -27,6 +27,7 @@ from .errors import ApiError, oauth_error
 from .openapi import BAD_REQUEST, DEVICE_ANSWER, DEVICE_REQUEST, INTROSPECT_REQUEST, OAUTH, REVOKE_REQUEST, TOKEN_ANSWER, TOKEN_REQUEST
 from .routing import MockRoute
 from .settings import API_AUDIENCE, OTHER_AUDIENCE
+from .store import MAX_FAMILIES_PER_HOLDER
 from .tenant import issuer_for, tenant_of
 
 #: Client authentication: HTTP Basic, or client_id and client_secret in the body.
@@ -406,7 +407,10 @@ def _refresh(request: Request, client: DemoClient, params: dict[str, str]) -> Re
 #: A new token without the refresh token: a machine asks again, a person logs in again.
 _ANEW = "Get a new token: with client_credentials (a machine), or by logging the person in again (device code or PKCE)."
 _REFRESH_REFUSALS = {
-    "unknown": ("This refresh token is unknown to this server.", "Was it issued by an earlier run of the mock, or has it expired? " + _ANEW),
+    "unknown": (
+        "This refresh token is unknown to this server.",
+        "Was it issued by an earlier run of the mock, has it expired, or was it one of many this client asked for (the oldest are forgotten)? " + _ANEW,
+    ),
     "other_client": ("This refresh token was issued to another client.", "Refresh with the client that received it."),
     "revoked": ("This refresh token was revoked.", _ANEW),
     "reused": (
@@ -415,6 +419,12 @@ _REFRESH_REFUSALS = {
         "Always store the newest refresh_token from each answer. " + _ANEW,
     ),
     "expired": ("This refresh token has expired.", _ANEW),
+    "evicted": (
+        f"This refresh token was invalidated: a client keeps at most {MAX_FAMILIES_PER_HOLDER} refresh tokens per account "
+        f"(one per token request; refreshing rotates within it), and {MAX_FAMILIES_PER_HOLDER} newer ones were issued since, "
+        "so the oldest went, as real providers do (Google keeps 100 per account and client).",
+        "Keep the newest refresh_token and refresh with it instead of requesting a new token each time. " + _ANEW,
+    ),
 }
 
 

@@ -106,9 +106,9 @@ class NoteStore:
             return True
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class RefreshGrant:
-    """One issued refresh token. ``family`` links a token to the ones rotated from it."""
+    """One issued refresh token, as it stood when read. ``family`` links a token to the ones rotated from it."""
 
     client_id: str
     scope: str
@@ -152,6 +152,22 @@ class RevocationList:
 
 #: How long an expired refresh token is still recognised (as expired) before it is forgotten.
 EXPIRED_REMEMBERED_FOR = 24 * 3600.0
+#: Refresh-token families (one per token grant; each refresh rotates inside its family) kept per
+#: client and account. One more invalidates the oldest, as real providers do (Google keeps 100 per
+#: account and client). Ten is more than a lesson ever holds at once, and it keeps a classroom
+#: server of a thousand tenants small: every tenant reaches this size in its first minutes.
+MAX_FAMILIES_PER_HOLDER = 10
+#: Spent (rotated-away) tokens remembered per family for reuse detection; older ones move to the
+#: store's short list of forgotten tokens, where a reuse is still caught while they stay there.
+MAX_SPENT_PER_FAMILY = 10
+#: Tokens of evicted families and spent tokens dropped from a family's history, remembered per
+#: store (one tenant) so that presenting one says why it fails rather than "unknown".
+MAX_FORGOTTEN = 32
+
+#: A stored grant: (client_id, scope, audience, expires_at, family, used, revoked).
+_Row = tuple[str, str, str, float, str, bool, bool]
+#: A stored family: (client_id, account, its tokens oldest first, the live one last).
+_FamilyRow = tuple[str, str, tuple[str, ...]]
 
 
 class RefreshTokenStore:
@@ -164,32 +180,102 @@ class RefreshTokenStore:
 
     Redeeming is two steps, ``check`` then ``redeem``, so a request refused for another
     reason (a scope the grant does not cover) leaves the refresh token usable.
+
+    What it keeps is bounded by count as well as by time, so a classroom server of a thousand
+    tenants stays the same size however long it runs: at most ``max_families`` families per
+    client and account (one more evicts the oldest, whose tokens then answer ``evicted``), at
+    most ``max_spent`` spent tokens per family, and the last ``max_forgotten`` tokens dropped by
+    those limits, still recognised. Everything is kept as tuples and dicts of strings and
+    numbers, which CPython's garbage collector stops tracking, so a thousand stores add next
+    to nothing to the pause of a full collection.
     """
 
-    def __init__(self, revocations: RevocationList | None = None) -> None:
-        self._grants: dict[str, RefreshGrant] = {}
-        self._families: dict[str, dict[str, float]] = {}
-        """Family id -> the access tokens (``jti`` -> ``exp``) issued in that family."""
+    def __init__(
+        self,
+        revocations: RevocationList | None = None,
+        *,
+        max_families: int = MAX_FAMILIES_PER_HOLDER,
+        max_spent: int = MAX_SPENT_PER_FAMILY,
+        max_forgotten: int = MAX_FORGOTTEN,
+    ) -> None:
+        if min(max_families, max_spent, max_forgotten) < 1:
+            raise ValueError("max_families, max_spent and max_forgotten must be at least 1")
+        self.max_families = max_families
+        self.max_spent = max_spent
+        self.max_forgotten = max_forgotten
+        self._grants: dict[str, _Row] = {}
+        self._families: dict[str, _FamilyRow] = {}
+        self._holders: dict[tuple[str, str], dict[str, None]] = {}
+        """(client_id, account) -> its family ids, oldest first."""
+        self._access: dict[str, dict[str, float]] = {}
+        """Family id -> the access tokens (``jti`` -> ``exp``) issued in that family, revoked with it."""
+        self._forgotten: dict[str, tuple[str, str, str, float]] = {}
+        """token -> (client_id, family, why, expires_at), oldest first: what a dropped token answers."""
         self._revocations = revocations if revocations is not None else RevocationList()
         self._lock = threading.Lock()
 
-    def issue(self, client_id: str, scope: str, audience: str, expires_at: float, family: str | None = None) -> tuple[str, str]:
-        """A new refresh token and its family id (a new family unless ``family`` is given)."""
+    def issue(
+        self, client_id: str, scope: str, audience: str, expires_at: float, family: str | None = None, *, account: str | None = None
+    ) -> tuple[str, str]:
+        """A new refresh token and its family id (a new family unless ``family`` is given).
+
+        ``account``: whom a new family speaks for (a person's name; the client itself if None).
+        """
         token = "rt_" + secrets.token_urlsafe(32)
-        family = family or "family_" + secrets.token_urlsafe(9)
         with self._lock:
-            self._grants[token] = RefreshGrant(client_id, scope, audience, expires_at, family)
+            known = self._families.get(family) if family is not None else None
+            if known is None:  # a new family (or one evicted while this refresh was being answered)
+                family = family or "family_" + secrets.token_urlsafe(9)
+                known = self._new_family(family, client_id, account or client_id)
+            self._grants[token] = (client_id, scope, audience, expires_at, family, False, False)
+            tokens = known[2] + (token,)
+            if len(tokens) > self.max_spent + 1:  # the live token, and max_spent spent ones before it
+                self._forget(tokens[0], self._grants.pop(tokens[0]), "reused")
+                tokens = tokens[1:]
+            self._families[family] = (known[0], known[1], tokens)
         return token, family
+
+    def _new_family(self, family: str, client_id: str, account: str) -> _FamilyRow:
+        created = self._families[family] = (client_id, account, ())
+        families = self._holders.setdefault((client_id, account), {})
+        families[family] = None
+        if len(families) > self.max_families:
+            self._evict(next(iter(families)))
+        return created
+
+    def _evict(self, family: str) -> None:
+        """Invalidate a whole family for the per-account limit; its access tokens live on until they expire."""
+        for token in self._drop_family(family)[2]:
+            self._forget(token, self._grants.pop(token), "evicted")
+
+    def _drop_family(self, family: str) -> _FamilyRow:
+        dropped = self._families.pop(family)
+        self._access.pop(family, None)
+        holder = (dropped[0], dropped[1])
+        families = self._holders[holder]
+        del families[family]
+        if not families:
+            del self._holders[holder]
+        return dropped
+
+    def _forget(self, token: str, row: _Row, why: str) -> None:
+        """Remember a dropped token's answer ("reused" or "evicted"), the oldest of them going first."""
+        client_id, _, _, expires_at, family, _, revoked = row
+        self._forgotten[token] = (client_id, family, "revoked" if revoked else why, expires_at)
+        if len(self._forgotten) > self.max_forgotten:
+            del self._forgotten[next(iter(self._forgotten))]
 
     def add_access_token(self, family: str, jti: str, expires_at: float) -> None:
         """Remember that access token ``jti`` belongs to ``family``, to revoke it with the family."""
         with self._lock:
-            self._families.setdefault(family, {})[jti] = expires_at
+            if family in self._families:  # an evicted family is not revoked as a whole any more
+                self._access.setdefault(family, {})[jti] = expires_at
 
     def check(self, token: str, client_id: str, now: float) -> tuple[RefreshGrant | None, str]:
         """Whether ``token`` may be redeemed now, without using it up.
 
-        Returns the grant and ``"ok"``, or ``None`` and why not. A used token is refused as
+        Returns the grant and ``"ok"``, or ``None`` and why not (``unknown``, ``other_client``,
+        ``revoked``, ``reused``, ``expired``, ``evicted``). A used token is refused as
         ``"reused"`` and revokes its family even here: the reuse has happened already.
         """
         with self._lock:
@@ -200,13 +286,14 @@ class RefreshTokenStore:
         with self._lock:
             grant, why = self._check(token, client_id, now)
             if grant is not None:
-                grant.used = True
+                self._grants[token] = self._grants[token][:5] + (True, False)
             return grant, why
 
     def _check(self, token: str, client_id: str, now: float) -> tuple[RefreshGrant | None, str]:
-        grant = self._grants.get(token)
-        if grant is None:
-            return None, "unknown"
+        row = self._grants.get(token)
+        if row is None:
+            return None, self._check_forgotten(token, client_id)
+        grant = RefreshGrant(*row)
         if grant.client_id != client_id:
             return None, "other_client"
         if grant.revoked:
@@ -218,24 +305,41 @@ class RefreshTokenStore:
             return None, "expired"
         return grant, "ok"
 
+    def _check_forgotten(self, token: str, client_id: str) -> str:
+        forgotten = self._forgotten.get(token)
+        if forgotten is None:
+            return "unknown"
+        owner, family, why, _ = forgotten
+        if owner != client_id:
+            return "other_client"
+        if why == "reused":
+            known = self._families.get(family)
+            if known is not None and self._grants[known[2][-1]][6]:  # the family's live token is revoked: all are
+                return "revoked"
+            self._revoke_family(family)
+        return why
+
     def lookup(self, token: str) -> RefreshGrant | None:
         with self._lock:
-            return self._grants.get(token)
+            row = self._grants.get(token)
+        return RefreshGrant(*row) if row is not None else None
 
     def revoke(self, token: str) -> bool:
         """Revoke ``token``'s family, access tokens included (RFC 7009 §2.1)."""
         with self._lock:
-            grant = self._grants.get(token)
-            if grant is None:
+            row = self._grants.get(token)
+            if row is None:
                 return False
-            self._revoke_family(grant.family)
+            self._revoke_family(row[4])
             return True
 
     def _revoke_family(self, family: str) -> None:
-        for grant in self._grants.values():
-            if grant.family == family:
-                grant.revoked = True
-        self._revocations.revoke_all(self._families.get(family, {}))
+        known = self._families.get(family)
+        if known is None:  # evicted or expired: nothing of it can be used any more
+            return
+        for token in known[2]:
+            self._grants[token] = self._grants[token][:6] + (True,)
+        self._revocations.revoke_all(self._access.get(family, {}))
 
     def forget_expired(self, now: float, access_leeway: float = 0) -> int:
         """Forget what can no longer matter: refresh tokens (used, revoked or not) expired
@@ -246,24 +350,39 @@ class RefreshTokenStore:
         while only so that presenting it says "expired" rather than "unknown".
         """
         with self._lock:
-            gone = [token for token, grant in self._grants.items() if grant.expires_at + EXPIRED_REMEMBERED_FOR <= now]
-            for token in gone:
-                del self._grants[token]
-            dropped = len(gone)
-            for family, tokens in list(self._families.items()):
-                for jti in [jti for jti, exp in tokens.items() if exp + access_leeway < now]:
-                    del tokens[jti]
-                    dropped += 1
-            alive = {grant.family for grant in self._grants.values()}
-            for family in [family for family, tokens in self._families.items() if not tokens or family not in alive]:
-                dropped += len(self._families.pop(family))
-            return dropped
+            dropped = 0
+            for family, (client_id, account, tokens) in list(self._families.items()):
+                gone = [token for token in tokens if self._grants[token][3] + EXPIRED_REMEMBERED_FOR <= now]
+                for token in gone:
+                    del self._grants[token]
+                dropped += len(gone)
+                if len(gone) == len(tokens):
+                    dropped += len(self._access.get(family, {}))
+                    self._drop_family(family)
+                    continue
+                if gone:
+                    self._families[family] = (client_id, account, tuple(token for token in tokens if token not in gone))
+                access = self._access.get(family)
+                if access:
+                    ended = [jti for jti, exp in access.items() if exp + access_leeway < now]
+                    for jti in ended:
+                        del access[jti]
+                    dropped += len(ended)
+            stale = [token for token, (_, _, _, expires_at) in self._forgotten.items() if expires_at + EXPIRED_REMEMBERED_FOR <= now]
+            for token in stale:
+                del self._forgotten[token]
+            return dropped + len(stale)
+
+    def knows_family(self, family: str) -> bool:
+        """Whether ``family`` still has tokens here (not evicted, not expired and forgotten)."""
+        return family in self._families
 
     def sizes(self) -> dict[str, int]:
-        """How much is remembered: refresh tokens, families, access tokens tracked in families."""
+        """How much is remembered: refresh tokens, families, access tokens tracked in families, dropped tokens still recognised."""
         with self._lock:
             return {
                 "refresh_tokens": len(self._grants),
                 "families": len(self._families),
-                "family_access_tokens": sum(len(tokens) for tokens in self._families.values()),
+                "family_access_tokens": sum(len(tokens) for tokens in self._access.values()),
+                "forgotten_refresh_tokens": len(self._forgotten),
             }
