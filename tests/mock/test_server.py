@@ -15,7 +15,7 @@ import requests
 
 from tokenkit.mock import MockAPI, Settings
 from tokenkit.mock.app import create_app
-from tokenkit.mock.serve import add_arguments, run
+from tokenkit.mock.serve import add_arguments, describe, run
 
 from .conftest import bearer, get_token
 
@@ -124,6 +124,17 @@ def test_terminal_command_prints_url_and_credentials_then_stops() -> None:
     stop.set()
     thread.join(10)
     assert code == [0]
+
+
+def test_the_banner_lists_the_public_client_and_the_demo_people(mock_api: MockAPI) -> None:
+    out = io.StringIO()
+    describe(mock_api, out)
+    lines = out.getvalue().splitlines()
+    public = [line for line in lines if line.split()[:1] == ["cli-app"]]
+    assert len(public) == 1 and "(public, no secret)" in public[0] and "notes:read" in public[0]
+    for name, password in mock_api.users.items():
+        assert [line.split() for line in lines if line.split()[:1] == [name]] == [[name, password]]
+    assert lines[-1] == "Press Ctrl-C to stop."
 
 
 def test_terminal_command_on_a_busy_port_exits_2(capsys: pytest.CaptureFixture[str]) -> None:

@@ -38,7 +38,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def describe(api: MockAPI, out: TextIO) -> None:
-    """Print where the mock listens and the demo credentials (this is the one place secrets are shown)."""
+    """Print where the mock listens and the demo credentials (this is the one place secrets are shown).
+
+    The public client and the demo people are listed too: lesson 11 logs alice in through
+    ``cli-app``, and on a terminal the banner is where a learner reads her password.
+    """
     print(f"tokenkit mock API listening on {api.url}", file=out)
     if api.host in {"0.0.0.0", "::"}:
         print(f"  learners use this machine's address instead of 0.0.0.0 (e.g. http://<your-ip>:{api.port})", file=out)
@@ -49,6 +53,11 @@ def describe(api: MockAPI, out: TextIO) -> None:
     print("  demo clients (client_id / client_secret / scopes):", file=out)
     for client in api.clients.values():
         print(f"    {client.client_id:<17} {client.client_secret:<34} {' '.join(client.scopes)}", file=out)
+    for client in api.public_clients.values():  # they log a person in: device code or PKCE
+        print(f"    {client.client_id:<17} {'(public, no secret)':<34} {' '.join(client.scopes)}", file=out)
+    print("  demo people (name / password), for the login and device pages:", file=out)
+    for name, password in api.users.items():
+        print(f"    {name:<17} {password}", file=out)
     print("Press Ctrl-C to stop.", file=out, flush=True)
 
 
