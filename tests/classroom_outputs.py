@@ -74,7 +74,12 @@ class CellDifference:
         def show(outputs: dict[str, list[str]]) -> str:
             if not outputs:
                 return "    (no output)"
-            return "\n".join(f"    [{key}] {text.rstrip()}" for key, texts in sorted(outputs.items()) for text in texts)
+            lines = []
+            for key, texts in sorted(outputs.items()):
+                for text in texts:
+                    first, *rest = text.rstrip().splitlines() or [""]
+                    lines += [f"    [{key}] {first}", *(f"      {line}" for line in rest)]
+            return "\n".join(lines)
 
         return (f"cell {self.index}:\n{self.source}\n  committed:\n{show(self.committed)}\n"
                 f"  classroom:\n{show(self.classroom)}")
