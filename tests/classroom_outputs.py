@@ -20,6 +20,7 @@ whose sanitized outputs differ; an empty list means the lesson reads the same in
 
 from __future__ import annotations
 
+import copy
 import re
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
@@ -132,8 +133,6 @@ def _texts(outputs: list[Any], patterns: list[tuple[str, str]]) -> dict[str, lis
 
 def _copy(output: Any) -> Any:
     """coalesce_streams edits stream outputs in place: hand it copies, never the caller's notebook."""
-    import copy
-
     return copy.deepcopy(output)
 
 
