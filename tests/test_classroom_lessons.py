@@ -169,15 +169,15 @@ def exercise_namespaces(seat: Any) -> dict[str, Any]:
     }
 
 
-def solve_every_exercise(seat: Any) -> list[str]:
-    """Each exercise's solution, checked against this learner's seat; returns the ones that failed."""
+def solve_every_exercise(seat: Any, lessons: list[str] = LESSONS) -> list[str]:
+    """Each exercise of these lessons, its solution checked against this learner's seat; returns the ones that failed."""
     import importlib
     import io
 
     sys.path.insert(0, str(NOTEBOOKS))
     failed = []
     for module_file in sorted((NOTEBOOKS / "checks").glob("lesson*.py")):
-        if not any(lesson.startswith(module_file.stem[6:] + "_") for lesson in LESSONS):
+        if not any(lesson.startswith(module_file.stem[6:] + "_") for lesson in lessons):
             continue  # a lesson this run does not cover
         module = importlib.import_module(f"checks.{module_file.stem}")
         for name, exercise in getattr(module, "EXERCISES", {}).items():
@@ -192,6 +192,54 @@ def solve_every_exercise(seat: Any) -> list[str]:
     return failed
 
 
+class BurstTimes:
+    """An ASGI wrapper noting when each ``GET /t/<learner>/data`` with a token came and was answered.
+
+    ``spans()`` reads the rate-limit bursts out of it: for every token that sent six or more
+    with no move of the learner's mock clock between them (a lesson that pauses on purpose
+    moves it), how long the first six took, and how long the kernel took between an answer and
+    its next request. This is the measurement behind the CPU slots (see the module docstring).
+    """
+
+    def __init__(self, app: Any, clock_offset: Any) -> None:
+        self.app = app
+        self.clock_offset = clock_offset
+        self.seen: dict[tuple[str, bytes], list[tuple[float, float, float]]] = {}
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        token = dict(scope.get("headers", ())).get(b"authorization") if scope["type"] == "http" else None
+        if not token or not path.startswith("/t/") or path.rpartition("/")[2] != "data":
+            await self.app(scope, receive, send)
+            return
+        learner = path.split("/")[2]
+        came, offset = time.perf_counter(), self.clock_offset(learner)
+
+        async def timed(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                self.seen.setdefault((learner, token), []).append((came, time.perf_counter(), offset))
+            await send(message)
+
+        await self.app(scope, receive, timed)
+
+    def spans(self) -> dict[str, float]:
+        firsts, gaps = [], []
+        for hits in self.seen.values():
+            hits = sorted(hits)[:6]
+            if len(hits) == 6 and hits[0][2] == hits[5][2]:
+                firsts.append(hits[5][0] - hits[0][0])
+                gaps += [hits[n + 1][0] - hits[n][1] for n in range(5)]
+        if not firsts:
+            return {}
+        firsts.sort()
+        gaps.sort()
+        return {
+            "bursts": len(firsts), "span_median": firsts[len(firsts) // 2], "span_max": firsts[-1],
+            "over_window": sum(1 for span in firsts if span >= 2), "gap_median": gaps[len(gaps) // 2],
+            "gap_p95": gaps[int(len(gaps) * 0.95)], "gap_max": gaps[-1],
+        }
+
+
 def run_room(learners: int, lessons: list[str], cpu_slots: int | None = None) -> dict[str, Any]:
     """A classroom server, ``learners`` joined by name, each running ``lessons`` at the same time.
 
@@ -203,10 +251,23 @@ def run_room(learners: int, lessons: list[str], cpu_slots: int | None = None) ->
     from tokenkit.mock.classroom import ClassroomMock
     from tokenkit.mock.remote import KEY_HEADER, ClassroomAPI
 
+    bursts: list[BurstTimes] = []
+
+    class TimedClassroom(ClassroomMock):
+        def _build_app(self, settings: Any) -> Any:
+            app = super()._build_app(settings)
+
+            def clock_offset(learner: str) -> float:
+                seat = self.classroom.seats.get(learner) if self.classroom else None
+                return seat.tenant.clock.offset if seat else 0.0
+
+            bursts.append(BurstTimes(app, clock_offset))
+            return bursts[-1]
+
     slot_count = cpu_slots or os.cpu_count() or 1
     # a learner may wait for every other learner's cells: each cell is bounded, so is the whole
     timeout = CELL_TIMEOUT * len(lessons) * max(1, learners // slot_count + 1)
-    with ClassroomMock(max_learners=learners + 5) as room, tempfile.TemporaryDirectory(prefix="tk-cpu-slots-") as slot_dir:
+    with TimedClassroom(max_learners=learners + 5) as room, tempfile.TemporaryDirectory(prefix="tk-cpu-slots-") as slot_dir:
         assert room.classroom is not None
         slots = CpuSlots(slot_dir, slot_count)
         seats = [room.join(f"learner-{n:02d}") for n in range(learners)]
@@ -215,7 +276,7 @@ def run_room(learners: int, lessons: list[str], cpu_slots: int | None = None) ->
             runs = list(pool.map(lambda seat: run_learner(room.url, seat[0], seat[1], lessons, slots, timeout), seats))
         # one learner after another: redirect_stdout is process-wide, not per thread
         connected = [ClassroomAPI.connect(room.url, name, key) for name, key in seats]
-        failed_exercises = [line for seat in connected for line in solve_every_exercise(seat)]
+        failed_exercises = [line for seat in connected for line in solve_every_exercise(seat, lessons)]
         elapsed = time.perf_counter() - started
         deadline = time.monotonic() + 5  # reports leave from background threads: let the last ones land
         snapshot: dict[str, Any] = {}
@@ -227,7 +288,8 @@ def run_room(learners: int, lessons: list[str], cpu_slots: int | None = None) ->
         requests_served = sum(seat.requests for seat in room.classroom.seats.values())
     remote._active = None  # this process's checks report to no one once the room is gone
     return {"runs": dict(zip((name for name, _ in seats), runs)), "failed_exercises": failed_exercises,
-            "snapshot": snapshot, "seconds": elapsed, "requests": requests_served, "cpu_slots": slot_count}
+            "snapshot": snapshot, "seconds": elapsed, "requests": requests_served, "cpu_slots": slot_count,
+            "bursts": bursts[0].spans()}
 
 
 def test_lessons_run_unchanged_for_several_learners_at_once() -> None:
@@ -243,17 +305,22 @@ def test_lessons_run_unchanged_for_several_learners_at_once() -> None:
         assert {"02", "03", "09"} <= lessons_heard, (name, sorted(row["results"]))
 
 
-def benchmark(learners: int, cpu_slots: int | None) -> int:
-    room = run_room(learners, LESSONS, cpu_slots)
+def benchmark(learners: int, cpu_slots: int | None, lessons: list[str] = LESSONS) -> int:
+    room = run_room(learners, lessons, cpu_slots)
     runs = [(learner, run) for learner, learner_runs in room["runs"].items() for run in learner_runs]
     errors = sum(1 for _, run in runs if run["error"])
-    print(f"{learners} learners x {len(LESSONS)} lessons ({LESSONS[0][:2]}-{LESSONS[-1][:2]}) on one classroom server, "
+    print(f"{learners} learners x {len(lessons)} lessons ({', '.join(name[:2] for name in lessons)}) on one classroom server, "
           f"{room['cpu_slots']} cells at a time: {room['seconds']:.0f} s, {room['requests']} API requests "
           f"({room['requests'] / room['seconds']:.0f}/s), {errors} lesson runs with an error, "
           f"{len(room['failed_exercises'])} failed exercise checks")
     learner, slowest = max(runs, key=lambda item: item[1]["running"])
     print(f"  slowest lesson run, cells executing: {slowest['running']:.1f} s ({learner} {slowest['lesson']}); "
           f"longest from first cell to last, waits for a slot included: {max(run['seconds'] for _, run in runs):.1f} s")
+    if room["bursts"]:
+        b = room["bursts"]
+        print(f"  rate-limit bursts (a token's first 6 GET /data, no clock move between): {b['bursts']}, spanning {b['span_median']:.2f} s median, "
+              f"{b['span_max']:.2f} s at most, {b['over_window']} over the 2 s window; a kernel's next request came "
+              f"{b['gap_median'] * 1000:.0f} ms after the answer (median), p95 {b['gap_p95'] * 1000:.0f} ms, max {b['gap_max'] * 1000:.0f} ms")
     for learner, run in runs:
         if run["error"]:
             last = [line for line in run["error"].splitlines() if line.strip()][-3:]
@@ -267,6 +334,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description="The lessons for a room of learners on one classroom server.")
     parser.add_argument("--learners", type=int, help="run the room-sized benchmark with this many learners")
     parser.add_argument("--cpu-slots", type=int, default=None, help="cells executing at once across the room (default: the cores)")
+    parser.add_argument("--lessons", nargs="+", metavar="NN", help="only these lessons (e.g. 05 07); default: all")
     parser.add_argument("--run", nargs="+", metavar="NOTEBOOK", help="(one learner's process) run these lessons")
     parser.add_argument("--slots", help="(one learner's process) the room's CPU slots, DIR:COUNT")
     args = parser.parse_args(argv)
@@ -274,7 +342,8 @@ def main(argv: list[str]) -> int:
         print(json.dumps(run_lessons(args.run, CpuSlots.parse(args.slots))))
         return 0
     if args.learners:
-        return benchmark(args.learners, args.cpu_slots)
+        lessons = [name for name in LESSONS if not args.lessons or name[:2] in args.lessons]
+        return benchmark(args.learners, args.cpu_slots, lessons)
     parser.error("give --learners N (or --run NOTEBOOK... --slots DIR:COUNT)")
     return 2
 
