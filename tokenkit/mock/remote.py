@@ -10,6 +10,12 @@ learner's key (``X-Classroom-Key``): one learner cannot read another's secrets.
 A named start (the lessons' setup cells) also resets the learner's world, as a fresh in-kernel
 mock would be: each lesson starts with no notes, a clock at real time and an empty log.
 
+The person logins of lesson 11 work the same way: ``users``, ``public_clients``,
+``approve_device``/``deny_device``, ``approve_authorization``/``deny_authorization`` and
+``pending_user_codes`` act on the learner's own device codes and authorization requests, and
+raise ``ValueError`` where ``MockAPI`` does. Calls that change something carry an
+``Idempotency-Key``, so the resend of a call whose answer was lost is not applied twice.
+
 ``report()`` sends an exercise's or a quick check's verdict to the learner's seat, for the
 instructor's who-is-stuck page: in a background thread, with a short timeout, never raising.
 """
