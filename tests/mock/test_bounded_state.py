@@ -15,6 +15,7 @@ import requests
 from tokenkit.mock import MockAPI
 from tokenkit.mock.app import SWEEP_EVERY
 from tokenkit.mock.authority import Authority, ClaimsCache
+from tokenkit.mock.classroom import Classroom
 from tokenkit.mock.clients import make_clients, make_public_clients
 from tokenkit.mock.clock import Clock
 from tokenkit.mock.errors import ApiError
@@ -22,7 +23,10 @@ from tokenkit.mock.keys import KeyRing, SigningKey, shared_test_key
 from tokenkit.mock.ratelimit import RateLimiter
 from tokenkit.mock.requestlog import LogEntry, RequestLog
 from tokenkit.mock.settings import API_AUDIENCE, Settings
-from tokenkit.mock.store import EXPIRED_REMEMBERED_FOR, MAX_FAMILIES_PER_HOLDER, RefreshTokenStore, RevocationList
+from tokenkit.mock.store import (
+    EXPIRED_REMEMBERED_FOR, MAX_FAMILIES_PER_HOLDER, SHARED_MAX_FAMILIES_PER_HOLDER, RefreshTokenStore, RevocationList,
+)
+from tokenkit.mock.tenant import MockServer, Tenant
 from tokenkit.reasons import Reason
 
 from .conftest import bearer, get_token
@@ -155,16 +159,28 @@ def test_forgotten_tokens_are_few_and_then_unknown() -> None:
 
 
 def test_the_token_endpoint_says_why_an_evicted_refresh_token_fails(fresh_mock: MockAPI) -> None:
+    fresh_mock.tenant.authority.refresh_tokens.max_families = 3  # a learner's world keeps 10; three are quicker to pass
     auth = ("notes-app", fresh_mock.clients["notes-app"].client_secret)
     oldest = get_token(fresh_mock)["refresh_token"]
-    newer = [get_token(fresh_mock)["refresh_token"] for _ in range(MAX_FAMILIES_PER_HOLDER)]
+    newer = [get_token(fresh_mock)["refresh_token"] for _ in range(3)]
     answer = requests.post(fresh_mock.token_url, data={"grant_type": "refresh_token", "refresh_token": oldest}, auth=auth, timeout=5)
     assert answer.status_code == 400 and answer.json()["error"] == "invalid_grant"
-    assert f"at most {MAX_FAMILIES_PER_HOLDER} refresh tokens per account" in answer.json()["error_description"]
+    assert "at most 3 refresh tokens per account" in answer.json()["error_description"]
+    assert "3 newer ones were issued since" in answer.json()["error_description"]
     assert "newest refresh_token" in answer.json()["hint"]
     refreshed = requests.post(fresh_mock.token_url, data={"grant_type": "refresh_token", "refresh_token": newer[0]}, auth=auth, timeout=5)
     assert refreshed.status_code == 200, "the oldest of the ones kept still refreshes"
-    assert sizes(fresh_mock)["families"] == MAX_FAMILIES_PER_HOLDER
+    assert sizes(fresh_mock)["families"] == 3
+
+
+def test_a_learners_world_keeps_few_families_and_a_shared_world_a_rooms_worth() -> None:
+    settings, key = Settings(), shared_test_key()
+    assert Tenant.fresh(settings, key).authority.refresh_tokens.max_families == MAX_FAMILIES_PER_HOLDER == 10
+    assert MockServer(settings, key).tenant.authority.refresh_tokens.max_families == SHARED_MAX_FAMILIES_PER_HOLDER
+    server = MockServer(settings, key)
+    assert server.reset().authority.refresh_tokens.max_families == SHARED_MAX_FAMILIES_PER_HOLDER
+    seat = Classroom(settings, key, instructor_key="k").join("ada")
+    assert seat.tenant.authority.refresh_tokens.max_families == MAX_FAMILIES_PER_HOLDER
 
 
 def test_a_person_family_evicted_is_forgotten_by_the_sweep() -> None:

@@ -29,8 +29,10 @@ def test_it_freezes_once_and_leaves_a_process_that_manages_the_collector_alone(u
     assert freeze_startup_objects() is True
     frozen = gc.get_freeze_count()
     assert frozen > 0
+    made_since = [[] for _ in range(1000)]  # tracked objects a second freeze would take
     assert freeze_startup_objects() is False, "something froze objects already: not ours to manage"
-    assert gc.get_freeze_count() == frozen
+    assert gc.get_freeze_count() <= frozen, "nothing more was frozen (frozen objects can still be freed)"
+    del made_since
 
 
 def test_the_command_freezes_while_it_serves_and_unfreezes_when_it_stops(unfrozen: None) -> None:

@@ -37,7 +37,7 @@ from tokenkit.reasons import Reason
 from .errors import ApiError, invalid_token
 from .keys import KeyRing
 from .settings import API_AUDIENCE, Settings
-from .store import EXPIRED_REMEMBERED_FOR, RefreshTokenStore, RevocationList
+from .store import EXPIRED_REMEMBERED_FOR, MAX_FAMILIES_PER_HOLDER, RefreshTokenStore, RevocationList
 
 ALGORITHM = "RS256"
 REQUIRED_CLAIMS = ("iss", "sub", "aud", "exp", "iat", "nbf", "jti", "scope", "client_id")
@@ -165,13 +165,16 @@ class IssuedTokens:
 class Authority:
     """Issues and verifies tokens for one tenant of a mock server (its clients, clock and keys)."""
 
-    def __init__(self, settings: Settings, clients: Mapping[str, DemoClient], clock: Clock, keys: KeyRing) -> None:
+    def __init__(
+        self, settings: Settings, clients: Mapping[str, DemoClient], clock: Clock, keys: KeyRing, *, max_families: int = MAX_FAMILIES_PER_HOLDER
+    ) -> None:
+        """``max_families``: refresh-token families kept per client and account (see ``RefreshTokenStore``)."""
         self.settings = settings
         self.clients = clients
         self.clock = clock
         self.keys = keys
         self.revoked = RevocationList()
-        self.refresh_tokens = RefreshTokenStore(self.revoked)
+        self.refresh_tokens = RefreshTokenStore(self.revoked, max_families=max_families)
         # What never changes for a given token string (signature, typ, iss, aud, required
         # claims) is checked once and remembered (in STATIC_CHECKS), as API gateways do;
         # whether its key is still trusted, time and revocation are checked on every request.

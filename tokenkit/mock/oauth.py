@@ -27,7 +27,7 @@ from .errors import ApiError, oauth_error
 from .openapi import BAD_REQUEST, DEVICE_ANSWER, DEVICE_REQUEST, INTROSPECT_REQUEST, OAUTH, REVOKE_REQUEST, TOKEN_ANSWER, TOKEN_REQUEST
 from .routing import MockRoute
 from .settings import API_AUDIENCE, OTHER_AUDIENCE
-from .store import MAX_FAMILIES_PER_HOLDER
+from .store import RefreshTokenStore
 from .tenant import issuer_for, tenant_of
 
 #: Client authentication: HTTP Basic, or client_id and client_secret in the body.
@@ -396,11 +396,11 @@ def _refresh(request: Request, client: DemoClient, params: dict[str, str]) -> Re
     # other reason) must leave the refresh token usable.
     grant, why = store.check(refresh_token, client.client_id, mock.clock.now())
     if grant is None:
-        _refuse_refresh(why)
+        _refuse_refresh(why, store)
     scope = _granted_scope(params.get("scope"), tuple(grant.scope.split()), "A token refreshed from this grant")
     grant, why = store.redeem(refresh_token, client.client_id, mock.clock.now())
     if grant is None:  # used by a concurrent request since the check: that is a reuse too
-        _refuse_refresh(why)
+        _refuse_refresh(why, store)
     return _token_response(request, client, scope, grant.audience, family=grant.family)
 
 
@@ -420,17 +420,17 @@ _REFRESH_REFUSALS = {
     ),
     "expired": ("This refresh token has expired.", _ANEW),
     "evicted": (
-        f"This refresh token was invalidated: a client keeps at most {MAX_FAMILIES_PER_HOLDER} refresh tokens per account "
-        f"(one per token request; refreshing rotates within it), and {MAX_FAMILIES_PER_HOLDER} newer ones were issued since, "
+        "This refresh token was invalidated: a client keeps at most {limit} refresh tokens per account "
+        "(one per token request; refreshing rotates within it), and {limit} newer ones were issued since, "
         "so the oldest went, as real providers do (Google keeps 100 per account and client).",
         "Keep the newest refresh_token and refresh with it instead of requesting a new token each time. " + _ANEW,
     ),
 }
 
 
-def _refuse_refresh(why: str) -> NoReturn:
+def _refuse_refresh(why: str, store: RefreshTokenStore) -> NoReturn:
     description, hint = _REFRESH_REFUSALS[why]
-    raise oauth_error("invalid_grant", description, hint)
+    raise oauth_error("invalid_grant", description.replace("{limit}", str(store.max_families)), hint)
 
 
 @router.post(

@@ -153,10 +153,13 @@ class RevocationList:
 #: How long an expired refresh token is still recognised (as expired) before it is forgotten.
 EXPIRED_REMEMBERED_FOR = 24 * 3600.0
 #: Refresh-token families (one per token grant; each refresh rotates inside its family) kept per
-#: client and account. One more invalidates the oldest, as real providers do (Google keeps 100 per
-#: account and client). Ten is more than a lesson ever holds at once, and it keeps a classroom
-#: server of a thousand tenants small: every tenant reaches this size in its first minutes.
+#: client and account in one learner's world (a classroom seat). One more invalidates the oldest, as
+#: real providers do (Google keeps 100 per account and client). Ten is more than a lesson holds at
+#: once, and it keeps a classroom server of a thousand seats small: each fills it in minutes.
 MAX_FAMILIES_PER_HOLDER = 10
+#: The same limit in a world a whole room may share (``tokenkit mock``, a kernel's ``MockAPI``): there
+#: every learner's ``notes-app`` tokens are one client's and one account's, so it must hold a room's.
+SHARED_MAX_FAMILIES_PER_HOLDER = 1000
 #: Spent (rotated-away) tokens remembered per family for reuse detection; older ones move to the
 #: store's short list of forgotten tokens, where a reuse is still caught while they stay there.
 MAX_SPENT_PER_FAMILY = 10

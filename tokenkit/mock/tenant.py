@@ -35,7 +35,7 @@ from .keys import KeyRing, SigningKey
 from .ratelimit import RateLimiter
 from .requestlog import RequestLog
 from .settings import Settings
-from .store import NoteStore
+from .store import MAX_FAMILIES_PER_HOLDER, SHARED_MAX_FAMILIES_PER_HOLDER, NoteStore
 from .users import make_users
 
 #: Seconds of mock-clock time between two sweeps of expired state.
@@ -72,8 +72,14 @@ class Tenant:
     """Signs the nonces of the login and device forms (``pages``)."""
 
     @classmethod
-    def fresh(cls, settings: Settings, key: SigningKey) -> "Tenant":
-        """A tenant with the demo clients, a clock at real time, ``key`` signing, and nothing else."""
+    def fresh(cls, settings: Settings, key: SigningKey, *, shared: bool = False) -> "Tenant":
+        """A tenant with the demo clients, a clock at real time, ``key`` signing, and nothing else.
+
+        ``shared``: a world everyone who uses the server shares (a ``MockServer``'s one tenant, which
+        ``tokenkit mock`` may serve to a whole room), not one learner's (a classroom seat). It keeps
+        ``SHARED_MAX_FAMILIES_PER_HOLDER`` refresh-token families per client and account instead
+        of ``MAX_FAMILIES_PER_HOLDER``: a room's learners all get ``notes-app`` tokens there.
+        """
         clients = make_clients(settings.seed)
         public_clients = make_public_clients()
         clock = Clock()
@@ -86,7 +92,10 @@ class Tenant:
             auth_codes=AuthorizationCodes(settings.refresh_token_lifetime),
             clock=clock,
             keys=keys,
-            authority=Authority(settings, ChainMap(clients, public_clients), clock, keys),
+            authority=Authority(
+                settings, ChainMap(clients, public_clients), clock, keys,
+                max_families=SHARED_MAX_FAMILIES_PER_HOLDER if shared else MAX_FAMILIES_PER_HOLDER,
+            ),
             notes=NoteStore(settings.max_notes_per_owner),
             limiter=RateLimiter(),
             log=RequestLog(settings.log_size),
@@ -185,7 +194,7 @@ class MockServer:
     def __init__(self, settings: Settings, key: SigningKey | None = None) -> None:
         self.settings = settings
         self._key = key if key is not None else SigningKey.generate()
-        self.tenant = Tenant.fresh(settings, self._key)
+        self.tenant = Tenant.fresh(settings, self._key, shared=True)
 
     def tenant_for(self, scope: Scope) -> Tenant:
         """The tenant that serves this request."""
@@ -201,7 +210,7 @@ class MockServer:
         self-contained JWT); refresh tokens, revocations and test-added clients are gone.
         ``rotate_keys(grace_period=0)`` on the new tenant refuses old tokens as well.
         """
-        tenant = Tenant.fresh(self.settings, self._key)
+        tenant = Tenant.fresh(self.settings, self._key, shared=True)
         self.tenant = tenant  # one assignment: requests arriving from now on see only the new world
         return tenant
 
