@@ -5,7 +5,9 @@ Each learner's lessons run in a process of their own (``python tests/test_classr
 ``TOKENKIT_CLASSROOM_URL``/``TOKENKIT_LEARNER``/``TOKENKIT_CLASSROOM_KEY`` in the kernels'
 environment; all learners at the same time against one ``ClassroomMock``. Every cell must run
 without error; every exercise's solution must pass its check against each learner's seat; the
-instructor's view must have heard every learner's checks.
+instructor's view must have heard every learner's checks; and every cell must print what the
+committed lesson prints, after nbval's sanitizers and the seat's URL and name are taken out
+(``tests/classroom_outputs.py``): a demonstration that runs but shows nothing on a seat fails.
 
 What is modelled: a room where each learner has a laptop of their own. All learners are
 connected at once and their lessons interleave cell by cell on the one server, but at most
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import fcntl
 import json
 import os
@@ -118,10 +121,13 @@ def run_lessons(names: list[str], slots: CpuSlots) -> list[dict[str, Any]]:
         from nbclient import NotebookClient
         from nbclient.exceptions import CellExecutionError
 
+        from tests.classroom_outputs import differing_cells  # the runner's PYTHONPATH starts at the checkout
+
     results = []
     for name in names:
         os.environ["JPY_SESSION_NAME"] = str(NOTEBOOKS / name)  # as Jupyter tells a kernel its notebook
         notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+        committed = copy.deepcopy(notebook)  # execute_cell replaces the outputs in place
         started, waited_before = time.perf_counter(), slots.waited
         # IPC sockets, not TCP ports: thirty kernels starting at once race for random ports
         # ("ZMQError: Address already in use"), which has nothing to do with the classroom.
@@ -141,7 +147,10 @@ def run_lessons(names: list[str], slots: CpuSlots) -> list[dict[str, Any]]:
                 error = str(exc)[-1500:]
         seconds = time.perf_counter() - started
         waited = slots.waited - waited_before
-        results.append({"lesson": name, "error": error, "seconds": round(seconds, 1), "running": round(seconds - waited, 1)})
+        # after an error the later cells never ran (they still hold the committed outputs): the error says it all
+        differences = [] if error else [d.render() for d in differing_cells(committed, notebook, learner=os.environ["TOKENKIT_LEARNER"])]
+        results.append({"lesson": name, "error": error, "differences": differences,
+                        "seconds": round(seconds, 1), "running": round(seconds - waited, 1)})
     return results
 
 
@@ -298,6 +307,9 @@ def test_lessons_run_unchanged_for_several_learners_at_once() -> None:
     room = run_room(LEARNERS, LESSONS)
     errors = [f"{learner} {run['lesson']}:\n{run['error']}" for learner, runs in room["runs"].items() for run in runs if run["error"]]
     assert not errors, "\n\n".join(errors)
+    changed = [f"{learner} {run['lesson']} {difference}" for learner, runs in room["runs"].items() for run in runs
+               for difference in run["differences"]]
+    assert not changed, "cells that show something else on a classroom seat:\n\n" + "\n\n".join(changed)
     assert all(len(runs) == len(LESSONS) for runs in room["runs"].values())
     assert not room["failed_exercises"], "\n".join(room["failed_exercises"])
     rows = {row["name"]: row for row in room["snapshot"]["learners"]}
@@ -311,10 +323,11 @@ def benchmark(learners: int, cpu_slots: int | None, lessons: list[str] = LESSONS
     room = run_room(learners, lessons, cpu_slots)
     runs = [(learner, run) for learner, learner_runs in room["runs"].items() for run in learner_runs]
     errors = sum(1 for _, run in runs if run["error"])
+    changed = sum(len(run["differences"]) for _, run in runs)
     print(f"{learners} learners x {len(lessons)} lessons ({', '.join(name[:2] for name in lessons)}) on one classroom server, "
           f"{room['cpu_slots']} cells at a time: {room['seconds']:.0f} s, {room['requests']} API requests "
           f"({room['requests'] / room['seconds']:.0f}/s), {errors} lesson runs with an error, "
-          f"{len(room['failed_exercises'])} failed exercise checks")
+          f"{len(room['failed_exercises'])} failed exercise checks, {changed} cells showing something else than the committed lesson")
     learner, slowest = max(runs, key=lambda item: item[1]["running"])
     print(f"  slowest lesson run, cells executing: {slowest['running']:.1f} s ({learner} {slowest['lesson']}); "
           f"longest from first cell to last, waits for a slot included: {max(run['seconds'] for _, run in runs):.1f} s")
@@ -327,9 +340,11 @@ def benchmark(learners: int, cpu_slots: int | None, lessons: list[str] = LESSONS
         if run["error"]:
             last = [line for line in run["error"].splitlines() if line.strip()][-3:]
             print(f"  error: {learner} {run['lesson']}: " + " | ".join(last)[-400:])
+        for difference in run["differences"]:
+            print(f"  differs: {learner} {run['lesson']} " + difference.splitlines()[0])
     for line in room["failed_exercises"]:
         print(f"  failed check: {line[:400]}")
-    return 0 if errors == 0 and not room["failed_exercises"] else 1
+    return 0 if errors == 0 and changed == 0 and not room["failed_exercises"] else 1
 
 
 def main(argv: list[str]) -> int:

@@ -110,6 +110,16 @@ def test_log_is_per_learner_and_relative(pair: tuple[ClassroomAPI, ClassroomAPI]
     assert [e.path for e in b.log()] == ["/me"]
 
 
+def test_a_seat_log_is_as_long_as_a_kernel_mock_log(pair: tuple[ClassroomAPI, ClassroomAPI]) -> None:
+    """Lesson 10 counts its one token request in ``api.log(None)`` after 100 concurrent calls."""
+    a, _ = pair
+    with MockAPI() as local, requests.Session() as http:
+        for base in (a.url, local.url):
+            for _ in range(260):
+                http.get(base + "/public/weather", timeout=5)
+        assert len(a.log(limit=None)) == len(local.log(limit=None)) >= 200
+
+
 def test_rate_counters_are_per_learner(pair: tuple[ClassroomAPI, ClassroomAPI]) -> None:
     a, b = pair
     ta, tb = token_for(a, "rate-limited"), token_for(b, "rate-limited")
