@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import gc
 import hashlib
 import io
 import itertools
@@ -529,6 +530,11 @@ def test_the_uvicorn_factory_reads_the_instructor_key_and_public_url(monkeypatch
     monkeypatch.setenv("TOKENKIT_MOCK_ISSUER", "http://10.0.0.5:8000")
     monkeypatch.setenv("TOKENKIT_CLASSROOM_INSTRUCTOR_KEY", "teach")
     monkeypatch.setenv("TOKENKIT_CLASSROOM_MAX_LEARNERS", "12")
-    app = create_classroom_app()
+    assert gc.get_freeze_count() == 0
+    try:
+        app = create_classroom_app()
+        assert gc.get_freeze_count() > 0  # uvicorn's process serves only this app: start-up objects frozen
+    finally:
+        gc.unfreeze()  # give pytest's process back as it was
     assert (app.classroom.instructor_key, app.classroom.public_url, app.classroom.max_learners) == ("teach", "http://10.0.0.5:8000", 12)
     assert app.classroom._tenant("ada").settings.issuer == "http://10.0.0.5:8000/t/ada"

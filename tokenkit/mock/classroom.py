@@ -633,14 +633,23 @@ def create_classroom_app(settings: Settings | None = None, **options: Any) -> Cl
 
     Under plain uvicorn it is configured by ``TOKENKIT_MOCK_*`` (``TOKENKIT_MOCK_ISSUER`` is the URL
     learners use), ``TOKENKIT_CLASSROOM_INSTRUCTOR_KEY`` and ``TOKENKIT_CLASSROOM_MAX_LEARNERS``.
+    Called that way (no ``settings``) the process is uvicorn's, serving only this app, so the
+    objects alive after start-up are frozen out of the collector's sight, as ``tokenkit mock``
+    does (``serve.freeze_startup_objects``: full collections 31 ms → 0 ms for start-up objects).
     """
+    from_environment = settings is None
     if settings is None:
         settings = Settings.from_env()
         options.setdefault("public_url", settings.issuer)
         options.setdefault("instructor_key", os.environ.get("TOKENKIT_CLASSROOM_INSTRUCTOR_KEY") or None)
         if os.environ.get("TOKENKIT_CLASSROOM_MAX_LEARNERS"):
             options.setdefault("max_learners", int(os.environ["TOKENKIT_CLASSROOM_MAX_LEARNERS"]))
-    return ClassroomApp(Classroom(replace(settings, issuer=None), **options))
+    app = ClassroomApp(Classroom(replace(settings, issuer=None), **options))
+    if from_environment:
+        from .serve import freeze_startup_objects  # serve imports this module
+
+        freeze_startup_objects()
+    return app
 
 
 __all__ = [
