@@ -225,18 +225,18 @@ class RefreshTokenStore:
         ``account``: whom a new family speaks for (a person's name; the client itself if None).
         """
         token = "rt_" + secrets.token_urlsafe(32)
+        family_id = family or "family_" + secrets.token_urlsafe(9)
         with self._lock:
-            known = self._families.get(family) if family is not None else None
+            known = self._families.get(family_id)
             if known is None:  # a new family (or one evicted while this refresh was being answered)
-                family = family or "family_" + secrets.token_urlsafe(9)
-                known = self._new_family(family, client_id, account or client_id)
-            self._grants[token] = (client_id, scope, audience, expires_at, family, False, False)
+                known = self._new_family(family_id, client_id, account or client_id)
+            self._grants[token] = (client_id, scope, audience, expires_at, family_id, False, False)
             tokens = known[2] + (token,)
             if len(tokens) > self.max_spent + 1:  # the live token, and max_spent spent ones before it
                 self._forget(tokens[0], self._grants.pop(tokens[0]), "reused")
                 tokens = tokens[1:]
-            self._families[family] = (known[0], known[1], tokens)
-        return token, family
+            self._families[family_id] = (known[0], known[1], tokens)
+        return token, family_id
 
     def _new_family(self, family: str, client_id: str, account: str) -> _FamilyRow:
         created = self._families[family] = (client_id, account, ())
