@@ -15,7 +15,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tokenkit.mock.serve import add_arguments, freeze_startup_objects, run
+from tokenkit.mock.collector import freeze_startup_objects
+from tokenkit.mock.serve import add_arguments, run
 
 
 @pytest.fixture

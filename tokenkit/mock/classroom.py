@@ -41,6 +41,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import authorize, verification
 from .app import create_app
+from .collector import freeze_startup_objects
 from .keys import SigningKey
 from .remote import IDEMPOTENCY_HEADER, KEY_HEADER
 from .server import MockAPI
@@ -635,7 +636,7 @@ def create_classroom_app(settings: Settings | None = None, **options: Any) -> Cl
     learners use), ``TOKENKIT_CLASSROOM_INSTRUCTOR_KEY`` and ``TOKENKIT_CLASSROOM_MAX_LEARNERS``.
     Called that way (no ``settings``) the process is uvicorn's, serving only this app, so the
     objects alive after start-up are frozen out of the collector's sight, as ``tokenkit mock``
-    does (``serve.freeze_startup_objects``: full collections 31 ms → 0 ms for start-up objects).
+    does (``collector.freeze_startup_objects``: full collections 31 ms → 0 ms for start-up objects).
     """
     from_environment = settings is None
     if settings is None:
@@ -646,8 +647,6 @@ def create_classroom_app(settings: Settings | None = None, **options: Any) -> Cl
             options.setdefault("max_learners", int(os.environ["TOKENKIT_CLASSROOM_MAX_LEARNERS"]))
     app = ClassroomApp(Classroom(replace(settings, issuer=None), **options))
     if from_environment:
-        from .serve import freeze_startup_objects  # serve imports this module
-
         freeze_startup_objects()
     return app
 

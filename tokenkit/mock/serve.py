@@ -20,6 +20,7 @@ import threading
 from typing import TextIO
 
 from .classroom import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_LEARNERS, ClassroomMock, lan_address
+from .collector import freeze_startup_objects
 from .server import MockAPI, server_stack
 
 WILDCARDS = {"0.0.0.0", "::", ""}
@@ -131,24 +132,6 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, stop: threading.Even
         if froze:
             gc.unfreeze()  # a test that ran the command in-process gets its process back as it was
     return 0
-
-
-def freeze_startup_objects() -> bool:
-    """Move everything alive after start-up out of the garbage collector's sight (``gc.freeze()``).
-
-    A full collection walks every tracked object and stops every request while it does. A
-    started server holds about 70,000 of them (FastAPI, pydantic, uvicorn, the app's routes),
-    all alive until it stops; on the 2-core test machine a full collection of just those took
-    31 ms, and after ``gc.freeze()`` it takes 0.0 ms, so a collection walks only what requests
-    and learners' seats add. Frozen objects are still freed by reference counting. Nothing is
-    done if something in the process froze objects already (it manages the collector itself).
-    Returns whether it froze.
-    """
-    if gc.get_freeze_count():
-        return False
-    gc.collect()
-    gc.freeze()
-    return True
 
 
 def _free_port(host: str) -> int:
