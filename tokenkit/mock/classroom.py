@@ -474,7 +474,7 @@ class ClassroomApp:
             if what == "device/deny":
                 verification.deny(tenant, value)
                 return JSONResponse({"denied": value})
-            issuer = tenant.settings.issuer or f"{self._server_url(request)}/t/{name}"  # as the mock's own pages say it
+            issuer = f"{self._server_url(request)}/t/{name}"  # the seat's issuer, as _tenant and the mock's own pages say it
             location = authorize.answer_for(tenant, value, issuer, user if what == "authorization/approve" else None)
         except ValueError as exc:
             return _refusal(400, "refused", str(exc), "The same call on an in-kernel MockAPI raises this ValueError.")
